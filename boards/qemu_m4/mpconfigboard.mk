@@ -1,0 +1,19 @@
+QEMU_ARCH = arm
+QEMU_MACHINE = mps2-an386
+
+CFLAGS += -mthumb -mcpu=cortex-m4 -mfloat-abi=soft
+CFLAGS += -DQEMU_SOC_MPS2
+CFLAGS += -DMICROPY_HW_MCU_NAME='"Cortex-M4"'
+# The port's mpconfigport.h, plus a ROM partition for `mpremote romfs deploy`.
+CFLAGS += -DMP_CONFIGFILE='"$(BOARD_DIR)/mpconfigboard.h"'
+
+LDSCRIPT = mcu/arm/mps2.ld
+
+SRC_BOARD_O = shared/runtime/gchelper_native.o shared/runtime/gchelper_thumb2.o
+SRC_C += $(BOARD_DIR)/romfs_partition.c
+
+MPY_CROSS_FLAGS += -march=armv7emsp
+
+# The firmware, TFLM and its arena share the 4 MiB SSRAM1 that the port's linker script uses.
+MICROPY_HEAP_SIZE = 2097152
+MICROPY_PY_BTREE = 0

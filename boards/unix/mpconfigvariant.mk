@@ -1,0 +1,6 @@
+# The simulator variant: the standard unix build without the parts that need extra
+# submodules or system libraries (btree, ssl, ffi), which no tinyml script uses.
+MICROPY_PY_BTREE = 0
+MICROPY_PY_SSL = 0
+MICROPY_SSL_MBEDTLS = 0
+MICROPY_PY_FFI = 0

@@ -1,0 +1,223 @@
+"""Integer feature extraction, identical on the PC and on the board.
+
+The same file runs under CPython (`host train` imports it to make training data) and under
+MicroPython (the board computes a model's input with it). Only integers are used, so every
+result is the same bit for bit everywhere; the cosine tables are built with integer arithmetic
+for the same reason (a board's single-precision `math.cos` would round differently).
+
+    from array import array
+    from tinyml import features
+    audio = array("h", bytes(2 * 16000))     # 1 s of 16 kHz int16 samples
+    out = array("b", bytes(features.KEYWORD_FEATURES))
+    features.log_spectrogram(audio, out)     # 49 frames x 32 bands of int8, row-major
+    model.input(0)  # scale 1, zero point 0: the features are the int8 tensor itself
+
+Functions (every `out` is a writable sequence of int8 such as `array("b", ...)`):
+
+- `log_spectrogram(audio, out, frame_log2=9, hop=320, edges=KEYWORD_EDGES, offset=96)`:
+  keyword features. Frames of 2**frame_log2 samples every `hop` samples; per frame, the
+  log2 energy (in quarter octaves, 1.5 dB) of each band `edges[i] <= bin < edges[i+1]` of a
+  Hann-windowed fixed-point FFT, minus `offset`, clamped to int8. Returns the frame count.
+- `vibration_features(samples, out, frame_log2=8, edges=VIBRATION_EDGES, offset=64)`:
+  anomaly features: the same band energies for consecutive frames, averaged over the frames.
+- `motion_features(samples, out, shift=4)`: gesture features. `samples` holds n interleaved
+  x, y, z readings in milli-g; each axis has its mean removed and is divided by 2**shift
+  (16 mg per step), clamped to int8; the output keeps the interleaved order.
+- `frame_bands(samples, start, frame_log2, edges, offset, out, out_start)`: one frame's bands,
+  the building block of the first two (a board can call it as each hop of audio arrives).
+"""
+try:
+    from micropython import const
+except ImportError:  # CPython: `const` is only a compile-time hint on MicroPython
+    def const(value):
+        return value
+
+KEYWORD_RATE = const(16000)
+KEYWORD_FRAMES = const(49)  # 1 + (16000 - 512) // 320
+# Mel-spaced band edges in FFT bins of a 512-point FFT at 16 kHz (100 Hz .. 7.6 kHz, 32 bands).
+# Kept literal so that no board has to compute a logarithm to get the same integers.
+KEYWORD_EDGES = (3, 5, 7, 9, 12, 14, 17, 20, 24, 27, 31, 35, 39, 44, 49, 54, 60, 66, 73, 80,
+                 88, 96, 105, 115, 126, 137, 149, 162, 176, 191, 207, 224, 243)
+KEYWORD_FEATURES = const(1568)  # KEYWORD_FRAMES * 32
+
+VIBRATION_RATE = const(4000)
+VIBRATION_SAMPLES = const(1024)
+# 32 bands of 4 bins of a 256-point FFT at 4 kHz: 15.6 Hz .. 2 kHz, 62.5 Hz each.
+VIBRATION_EDGES = tuple(range(1, 130, 4))
+
+# round(16 * log2(1 + i / 16)): the fraction of a log2 in sixteenths
+_LOG2_FRACTION = (0, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 15)
+
+_Q28 = 1 << 28
+_PI_Q28 = 843314857  # round(pi * 2**28)
+
+
+def _cos_q15(k, n):
+    """cos(2*pi*k/n) in Q15 for 0 <= k <= n/2, by an integer Taylor series in Q28 (the same
+    result on every VM; every product fits in 64 bits, so no port needs big integers)."""
+    if 4 * k > n:
+        return -_cos_q15(n // 2 - k, n)   # cos(pi - a) = -cos(a): keep the angle <= pi/2
+    x = 2 * _PI_Q28 * k // n
+    x2 = x * x >> 28
+    term = _Q28
+    total = _Q28
+    for i in range(1, 12):
+        term = -term * x2 // (_Q28 * (2 * i - 1) * (2 * i))
+        total += term
+    return (total + (1 << 12)) >> 13
+
+
+class _Tables:
+    """Bit-reversal order, Hann window (Q15) and twiddles (Q14) of one FFT size."""
+
+    def __init__(self, n_log2):
+        n = 1 << n_log2
+        cos = [_cos_q15(k, n) for k in range(n // 2 + 1)]
+        self.hann = [(32768 - cos[k if k <= n // 2 else n - k]) >> 1 for k in range(n)]
+        quarter = n // 4
+        self.cos = [(cos[k] + 1) >> 1 for k in range(n // 2)]
+        # sin(2*pi*k/n) = cos(2*pi*(n/4 - k)/n)
+        self.sin = [(cos[quarter - k if k <= quarter else k - quarter] + 1) >> 1
+                    for k in range(n // 2)]
+        self.order = [_bit_reverse(i, n_log2) for i in range(n)]
+        self.re = [0] * n
+        self.im = [0] * n
+
+
+def _bit_reverse(value, bits):
+    result = 0
+    for _ in range(bits):
+        result = (result << 1) | (value & 1)
+        value >>= 1
+    return result
+
+
+_tables = {}
+
+
+def tables(n_log2):
+    """The (cached) tables of a 2**n_log2-point FFT."""
+    table = _tables.get(n_log2)
+    if table is None:
+        table = _tables[n_log2] = _Tables(n_log2)
+    return table
+
+
+def block_shift(peak):
+    """Left shift that brings a frame's peak magnitude to 14 bits (negative: a right shift)."""
+    bits = 0
+    while peak:
+        bits += 1
+        peak >>= 1
+    return 14 - bits if bits else 0
+
+
+def log2_q4(value):
+    """floor-ish log2 of a positive integer in sixteenths: 16*msb + a 16-entry fraction table."""
+    msb = -1
+    probe = value
+    while probe:
+        msb += 1
+        probe >>= 1
+    if msb >= 4:
+        fraction = (value >> (msb - 4)) & 15
+    else:
+        fraction = (value << (4 - msb)) & 15
+    return 16 * msb + _LOG2_FRACTION[fraction]
+
+
+def frame_bands(samples, start, frame_log2, edges, offset, out, out_start):
+    """Write one frame's int8 log band energies to out[out_start:out_start + len(edges) - 1]."""
+    t = tables(frame_log2)
+    n = 1 << frame_log2
+    re = t.re
+    im = t.im
+    total = 0
+    for i in range(n):
+        total += samples[start + i]
+    mean = total // n
+    hann = t.hann
+    order = t.order
+    peak = 0
+    for i in range(n):
+        value = ((samples[start + i] - mean) * hann[i]) >> 15
+        re[order[i]] = value
+        if value < 0:
+            value = -value
+        if value > peak:
+            peak = value
+    shift = block_shift(peak)
+    for i in range(n):
+        re[i] = re[i] << shift if shift >= 0 else re[i] >> -shift
+        im[i] = 0
+    # Radix-2 decimation in time; every stage halves the values so they stay within 15 bits
+    # and every product within 29 bits (a small int on a 32-bit MicroPython port).
+    cos = t.cos
+    sin = t.sin
+    size = 2
+    while size <= n:
+        half = size >> 1
+        step = n // size
+        for base in range(0, n, size):
+            for j in range(half):
+                wr = cos[j * step]
+                wi = sin[j * step]
+                a = base + j
+                b = a + half
+                # (wr - i*wi) * (re[b] + i*im[b]): forward transform, e^(-i*2*pi*k/n)
+                tr = (wr * re[b] + wi * im[b]) >> 14
+                ti = (wr * im[b] - wi * re[b]) >> 14
+                re[b] = (re[a] - tr) >> 1
+                im[b] = (im[a] - ti) >> 1
+                re[a] = (re[a] + tr) >> 1
+                im[a] = (im[a] + ti) >> 1
+        size <<= 1
+    # Power of the scaled spectrum times 2**(2*frame_log2 - 2*shift) is the true power; the
+    # log adds that exponent instead of multiplying.
+    scale_q4 = 32 * (frame_log2 - shift)
+    for band in range(len(edges) - 1):
+        energy = 0
+        for k in range(edges[band], edges[band + 1]):
+            energy += re[k] * re[k] + im[k] * im[k]
+        if energy:
+            value = ((log2_q4(energy) + scale_q4) >> 2) - offset
+            value = -128 if value < -128 else 127 if value > 127 else value
+        else:
+            value = -128
+        out[out_start + band] = value
+
+
+def log_spectrogram(audio, out, frame_log2=9, hop=320, edges=KEYWORD_EDGES, offset=96):
+    """Keyword features of `audio` (int16 samples) into `out`; returns the number of frames."""
+    bands = len(edges) - 1
+    frames = 1 + (len(audio) - (1 << frame_log2)) // hop
+    for frame in range(frames):
+        frame_bands(audio, frame * hop, frame_log2, edges, offset, out, frame * bands)
+    return frames
+
+
+def vibration_features(samples, out, frame_log2=8, edges=VIBRATION_EDGES, offset=64):
+    """Band energies of consecutive frames of `samples`, averaged (floor) over the frames."""
+    bands = len(edges) - 1
+    n = 1 << frame_log2
+    frames = len(samples) // n
+    sums = [0] * bands
+    for frame in range(frames):
+        frame_bands(samples, frame * n, frame_log2, edges, offset, out, 0)
+        for band in range(bands):
+            sums[band] += out[band]
+    for band in range(bands):
+        out[band] = sums[band] // frames
+
+
+def motion_features(samples, out, shift=4):
+    """Mean-removed, scaled, clamped x/y/z accelerometer readings (interleaved) into `out`."""
+    count = len(samples) // 3
+    for axis in range(3):
+        total = 0
+        for i in range(axis, 3 * count, 3):
+            total += samples[i]
+        mean = total // count
+        for i in range(axis, 3 * count, 3):
+            value = (samples[i] - mean) >> shift
+            out[i] = -128 if value < -128 else 127 if value > 127 else value

@@ -1,0 +1,172 @@
+"""InvenSense MPU6050 / MPU6500 accelerometer + gyroscope over I2C.
+
+    imu = MPU6050(I2C(0), rate=100, range=4, gyro=True, int_pin=Pin(4))
+    imu.enable_interrupt("motion", threshold=0.3)   # g, wakes the MCU through int_pin
+
+Samples are ax, ay, az (and gx, gy, gz with gyro=True) in counts, typecode "h";
+`scale` is g per count, `gyro_scale` degrees/s per count (+-2000 dps).
+"""
+from micropython import const
+
+from . import I2CDevice, clamp
+import tinyml.clock as clock
+
+_SMPLRT_DIV = const(0x19)
+_CONFIG = const(0x1A)
+_GYRO_CONFIG = const(0x1B)
+_ACCEL_CONFIG = const(0x1C)
+_ACCEL_CONFIG2 = const(0x1D)  # MPU6500 only
+_MOT_THR = const(0x1F)  # MPU6050: 2 mg/LSB; MPU6500 WOM_THR: 4 mg/LSB
+_MOT_DUR = const(0x20)  # MPU6050 only, ms
+_FIFO_EN = const(0x23)
+_INT_PIN_CFG = const(0x37)
+_INT_ENABLE = const(0x38)
+_INT_STATUS = const(0x3A)
+_ACCEL_XOUT_H = const(0x3B)
+_ACCEL_INTEL_CTRL = const(0x69)  # MPU6500 only
+_USER_CTRL = const(0x6A)
+_PWR_MGMT_1 = const(0x6B)
+_FIFO_COUNTH = const(0x72)
+_FIFO_R_W = const(0x74)
+_WHO_AM_I = const(0x75)
+
+_FIFO_ACCEL = const(0x08)
+_FIFO_GYRO = const(0x70)
+_INT_DATA_RDY = const(0x01)
+_INT_FIFO_OFLOW = const(0x10)
+_INT_MOTION = const(0x40)
+_FIFO_BYTES_6050 = const(1024)
+_FIFO_BYTES_6500 = const(512)
+_INTERNAL_RATE = const(1000)  # Hz, with the digital low-pass filter on
+
+_RANGES = {2: 0, 4: 1, 8: 2, 16: 3}
+
+
+class MPU6050(I2CDevice):
+    ADDRESSES = (0x68, 0x69)
+    WHO_AM_I_REG = _WHO_AM_I
+    WHO_AM_I = (0x68, 0x70)  # MPU6050, MPU6500
+    typecode = "h"
+    unit = "g"
+    gyro_scale = 1 / 16.4
+
+    def __init__(self, i2c, addr=0x68, *, rate=100, range=2, gyro=False, fifo=True,
+                 int_pin=None):
+        super().__init__(i2c, addr)
+        who = self._read8(_WHO_AM_I)
+        if who not in self.WHO_AM_I:
+            raise OSError("MPU6050: WHO_AM_I at 0x%02x is 0x%02x, not an MPU6050/6500"
+                          % (addr, who))
+        self.model = "MPU6500" if who == 0x70 else "MPU6050"
+        self.channels = 6 if gyro else 3
+        self.int_pin = int_pin
+        self._frame = bytearray(14 if gyro else 6)
+        self._fifo_frame = bytearray(2 * self.channels)
+        self._count = bytearray(2)
+        self._fifo = fifo
+        self._make_sample()
+        self._write8(_PWR_MGMT_1, 0x80)  # reset every register to its default
+        clock.sleep_ms(100)
+        self._write8(_PWR_MGMT_1, 0x01)  # wake, clock from the X gyro PLL
+        self._write8(_CONFIG, 0x01)  # low-pass filter on: the 1 kHz internal rate
+        if self.model == "MPU6500":
+            self._write8(_ACCEL_CONFIG2, 0x01)
+        self._write8(_GYRO_CONFIG, 0x18)  # +-2000 dps
+        self.rate = rate
+        self.range = range
+        if fifo:
+            self._write8(_FIFO_EN, _FIFO_ACCEL | (_FIFO_GYRO if gyro else 0))
+            self._reset_fifo()
+
+    @property
+    def rate(self):
+        return self._rate
+
+    @rate.setter
+    def rate(self, hz):
+        if hz < 4 or hz > _INTERNAL_RATE or _INTERNAL_RATE % hz:
+            raise ValueError("MPU6050: rate must divide 1000 Hz, between 4 and 1000, not %r"
+                             % (hz,))
+        self._write8(_SMPLRT_DIV, _INTERNAL_RATE // hz - 1)
+        self._rate = hz
+
+    @property
+    def range(self):
+        return self._range
+
+    @range.setter
+    def range(self, g):
+        code = _RANGES.get(g)
+        if code is None:
+            raise ValueError("MPU6050: range must be 2, 4, 8 or 16 (g), not %r" % (g,))
+        self._update8(_ACCEL_CONFIG, 0x18, code << 3)
+        self._range = g
+        self.scale = g / 32768
+
+    def _reset_fifo(self):
+        self._write8(_USER_CTRL, 0x04)  # FIFO_RESET
+        self._write8(_USER_CTRL, 0x40)  # FIFO_EN
+
+    def available(self):
+        status = self._read8(_INT_STATUS)
+        if not self._fifo:
+            return 1 if status & _INT_DATA_RDY else 0
+        if status & _INT_FIFO_OFLOW:
+            # The chip wrote over the oldest bytes: frames are no longer aligned.
+            self.overruns += 1
+            self._reset_fifo()
+            return 0
+        self._i2c.readfrom_mem_into(self._addr, _FIFO_COUNTH, self._count)
+        return ((self._count[0] << 8) | self._count[1]) // len(self._fifo_frame)
+
+    def read_into(self, sample):
+        """The newest sample, from the data registers."""
+        frame = self._frame
+        self._i2c.readfrom_mem_into(self._addr, _ACCEL_XOUT_H, frame)
+        _unpack_be(frame, 0, sample, 0, 3)
+        if len(frame) == 14:
+            _unpack_be(frame, 8, sample, 3, 3)  # after the two temperature bytes
+
+    def drain(self, window):
+        if not self._fifo:
+            return super().drain(window)
+        n = min(self.available(), window.until_due())
+        frame = self._fifo_frame
+        sample = self._sample
+        for _ in range(n):
+            self._i2c.readfrom_mem_into(self._addr, _FIFO_R_W, frame)
+            _unpack_be(frame, 0, sample, 0, self.channels)
+            window.push(sample)
+        return n
+
+    def enable_interrupt(self, event="data", *, threshold=0.1, duration_ms=1):
+        """Drive the INT pin high on `event`: "data" (sample ready), "motion" (any axis moves
+        by more than `threshold` g), or None (off). The pin stays high until
+        `clear_interrupt()` or any register read."""
+        self._write8(_INT_PIN_CFG, 0x30)  # active high, push-pull, latched, cleared by any read
+        if event is None:
+            self._write8(_INT_ENABLE, 0)
+        elif event == "data":
+            self._write8(_INT_ENABLE, _INT_DATA_RDY)
+        elif event == "motion":
+            if self.model == "MPU6500":
+                self._write8(_MOT_THR, clamp(int(threshold / 0.004), 1, 255))
+                self._write8(_ACCEL_INTEL_CTRL, 0xC0)  # compare each sample with the previous
+            else:
+                self._write8(_MOT_THR, clamp(int(threshold / 0.002), 1, 255))
+                self._write8(_MOT_DUR, clamp(duration_ms, 1, 255))
+                self._update8(_ACCEL_CONFIG, 0x07, 0x01)  # 5 Hz high-pass: motion, not gravity
+            self._write8(_INT_ENABLE, _INT_MOTION)
+        else:
+            raise ValueError("MPU6050: interrupt event must be 'data', 'motion' or None")
+
+    def clear_interrupt(self):
+        return self._read8(_INT_STATUS)
+
+
+def _unpack_be(frame, offset, sample, index, count):
+    for k in range(count):
+        value = (frame[offset] << 8) | frame[offset + 1]
+        sample[index + k] = value - 0x10000 if value & 0x8000 else value
+        offset += 2
+

@@ -1,0 +1,53 @@
+"""Keyword spotting: an I2S microphone listens; "yes" turns the LED on, "no" turns it off.
+
+Copy to the board with the keyword model in ROMFS (/rom/keyword.tflite, /rom/keyword.json);
+see README.md.
+"""
+import json
+from array import array
+
+import tinyml
+import tinyml.board as board
+import tinyml.trigger as trigger
+from tinyml import Pipeline, Window
+from tinyml.features import log_spectrogram
+
+with open("/rom/keyword.json") as f:
+    meta = json.load(f)
+labels = meta["labels"]
+prep = meta["preprocessing"]
+params = prep["params"]
+edges = tuple(params["edges"])
+model = tinyml.Model("/rom/keyword.tflite")
+
+mic = board.mic(rate=prep["sample_rate_hz"])
+led = board.led()
+inputs = array("b", bytes(prep["frames"] * prep["bands"]))
+heard = [None]  # the last word reported, so a word spanning several windows counts once
+
+
+def spectrogram(view, out):
+    log_spectrogram(view, out, params["frame_log2"], params["hop"], edges, params["offset"])
+
+
+def act(scores):
+    best = 0
+    for i in range(len(scores)):
+        if scores[i] > scores[best]:
+            best = i
+    word = labels[best] if scores[best] >= 0.7 else None
+    if word == heard[0]:
+        return
+    heard[0] = word
+    if word == "yes":
+        led.on()
+        print("yes -> LED on")
+    elif word == "no":
+        led.off()
+        print("no -> LED off")
+
+
+# One second of audio, every 250 ms, only when something is louder than the background.
+Pipeline(mic, Window(prep["samples"], hop=prep["samples"] // 4), model,
+         features=spectrogram, feature_buffer=inputs, quantize=False, on_result=act,
+         trigger=trigger.AudioLevel(0.01)).run()

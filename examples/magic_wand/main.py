@@ -1,0 +1,49 @@
+"""Magic wand: the IMU's motion interrupt wakes the board; the gesture model names the move.
+
+Copy to the board with the gesture model in ROMFS (/rom/gesture.tflite, /rom/gesture.json);
+see README.md.
+"""
+import json
+from array import array
+
+import tinyml
+import tinyml.board as board
+import tinyml.trigger as trigger
+from tinyml import Pipeline, Window
+from tinyml.features import motion_features
+
+with open("/rom/gesture.json") as f:
+    meta = json.load(f)
+labels = meta["labels"]
+prep = meta["preprocessing"]
+samples = prep["window"]
+model = tinyml.Model("/rom/gesture.tflite")
+
+RANGE_G = 4
+imu = board.imu(rate=prep["sample_rate_hz"], range=RANGE_G)
+# The chip watches for movement while the MCU sleeps; its INT pin wakes the board.
+moved = trigger.Motion(imu, threshold=0.3)
+milli_g = array("h", bytes(2 * 3 * samples))
+inputs = array("b", bytes(3 * samples))
+
+
+def gesture_features(view, out):
+    # IMU counts at +-RANGE_G -> milli-g, the unit the model was trained on
+    for i in range(len(view)):
+        milli_g[i] = view[i] * (1000 * RANGE_G) >> 15
+    motion_features(milli_g, out, **prep["params"])
+
+
+def show(scores):
+    best = 0
+    for i in range(len(scores)):
+        if scores[i] > scores[best]:
+            best = i
+    if labels[best] != "idle" and scores[best] >= 0.6:
+        print("%s (%d%%)" % (labels[best], int(scores[best] * 100)))
+
+
+# A window of `samples`, a quarter of it from before the wake-up: the start of the move.
+Pipeline(imu, Window(samples, channels=3, hop=samples * 3 // 4), model,
+         features=gesture_features, feature_buffer=inputs, quantize=False,
+         on_result=show, trigger=moved, policy="event").run()

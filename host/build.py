@@ -1,0 +1,290 @@
+"""`host build`: MicroPython firmware with the _tflm module and the frozen tinyml package.
+
+TFLM is compiled by its own Makefile once per (pin, target, flags) into the cache; the
+firmware is rebuilt by MicroPython's make only when one of its inputs changed.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from host import __version__, ops, paths, sources, toolchains
+from host.errors import CommandError
+
+TFLM_MAKEFILE = "tensorflow/lite/micro/tools/make/Makefile"
+JOBS = str(os.cpu_count() or 2)
+
+
+@dataclass(frozen=True)
+class Board:
+    id: str
+    dir: Path
+    config: dict
+
+    @property
+    def port(self) -> str:
+        return self.config["port"]
+
+    @property
+    def is_cross(self) -> bool:
+        return self.port != "unix"
+
+
+def board_ids() -> list[str]:
+    return sorted(p.parent.name for p in paths.BOARDS_DIR.glob("*/board.toml"))
+
+
+def load_board(board_id: str) -> Board:
+    board_file = paths.BOARDS_DIR / board_id / "board.toml"
+    if not board_file.is_file():
+        raise CommandError(f"unknown board {board_id} (known: {', '.join(board_ids())})")
+    with open(board_file, "rb") as f:
+        return Board(board_id, board_file.parent, tomllib.load(f))
+
+
+@dataclass(frozen=True)
+class Firmware:
+    board: Board
+    path: Path          # the unix executable, or the firmware ELF
+    build_dir: Path
+
+
+def _digest(*parts: object) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(repr(part).encode())
+        h.update(b"\0")
+    return h.hexdigest()[:16]
+
+
+def _tree_digest(*roots: Path) -> str:
+    """A digest of every file under `roots` (names and contents)."""
+    h = hashlib.sha256()
+    for root in roots:
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for path in files:
+            if "__pycache__" in path.parts:
+                continue
+            h.update(str(path.relative_to(paths.REPO_ROOT)).encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _run(cmd: list[str], *, cwd: Path | None = None, log: Path, env: dict | None = None) -> None:
+    """Run a build step, its output into `log`; on failure show the log's tail."""
+    with open(log, "ab") as out:
+        out.write(("$ " + shlex.join(cmd) + "\n").encode())
+        out.flush()
+        result = subprocess.run(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env=env)
+    if result.returncode != 0:
+        tail = log.read_text(errors="replace").splitlines()[-30:]
+        raise CommandError(f"build step failed: {shlex.join(cmd[:3])} ...\n" + "\n".join(tail) + f"\n(full log: {log})")
+
+
+def _tool_env() -> dict:
+    """TFLM's Makefile runs `python3` scripts that need numpy and Pillow: use this Python's."""
+    env = dict(os.environ)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    return env
+
+
+def _cross_prefix(board: Board) -> str:
+    return "arm-none-eabi-" if board.is_cross else ""
+
+
+@dataclass(frozen=True)
+class TflmLibrary:
+    archive: Path
+    cxx: list[str]
+    cxxflags: list[str]
+
+
+def tflm_library(board: Board, *, asan: bool = False) -> TflmLibrary:
+    """TFLM built by its own Makefile for the board's target, cached by pin and flags."""
+    sources.require_sources()
+    tflm_dir = sources.source("tflite-micro").path
+    cfg = board.config
+    make_vars = {
+        "TARGET": cfg["tflm_target"],
+        "TARGET_ARCH": cfg["tflm_arch"],
+        "BUILD_TYPE": "default",
+    }
+    if cfg.get("tflm_kernels"):
+        make_vars["OPTIMIZED_KERNEL_DIR"] = cfg["tflm_kernels"]
+    if board.is_cross:
+        gcc = toolchains.require("arm-none-eabi-gcc")
+        make_vars["TARGET_TOOLCHAIN_ROOT"] = str(Path(gcc).parent) + "/"
+    else:
+        toolchains.require("g++")
+    if asan:
+        make_vars["CC_TOOL"] = "gcc -fsanitize=address -fno-omit-frame-pointer"
+        make_vars["CXX_TOOL"] = "g++ -fsanitize=address -fno-omit-frame-pointer"
+    pins = [(s.name, s.wanted_stamp()) for s in sources.load_lock() if s.dest.startswith("tflite-micro")]
+    compiler = subprocess.run([_cross_prefix(board) + "g++", "--version"], capture_output=True, text=True).stdout
+    key = _digest(pins, sorted(make_vars.items()), compiler.splitlines()[:1])
+    out = paths.build_dir() / f"tflm-{cfg['tflm_target']}-{cfg['tflm_arch']}-{key}"
+    info_file = out / "library.json"
+    if info_file.is_file():
+        info = json.loads(info_file.read_text())
+        return TflmLibrary(Path(info["archive"]), info["cxx"], info["cxxflags"])
+
+    out.mkdir(parents=True, exist_ok=True)
+    log = out / "build.log"
+    assignments = [f"{k}={v}" for k, v in make_vars.items()] + [f"BASE_GENDIR={out / 'gen'}"]
+    print(f"building TFLM for {cfg['tflm_target']}/{cfg['tflm_arch']} (once per pin and flags; "
+          f"several minutes; log: {log})", file=sys.stderr, flush=True)
+    _run(["make", "-f", TFLM_MAKEFILE, "-j", JOBS, *assignments, "microlite"], cwd=tflm_dir, log=log, env=_tool_env())
+    archives = list((out / "gen").glob("*/lib/libtensorflow-microlite.a"))
+    if len(archives) != 1:
+        raise CommandError(f"TFLM build made no library (see {log})")
+    # The glue must be compiled with exactly the library's flags and include paths: ask
+    # TFLM's Makefile for them through a one-rule makefile read after it.
+    printer = out / "print-flags.mk"
+    printer.write_text("print-flags:\n\t@echo $(CXX)\n\t@echo $(CXXFLAGS) $(INCLUDES)\n")
+    printed = subprocess.run(
+        ["make", "-s", "-f", TFLM_MAKEFILE, "-f", str(printer), *assignments, "print-flags"],
+        cwd=tflm_dir, capture_output=True, text=True, env=_tool_env(),
+    )
+    lines = [line for line in printed.stdout.splitlines() if line.strip()]
+    if printed.returncode != 0 or len(lines) < 2:
+        raise CommandError(f"could not read TFLM's compiler flags:\n{printed.stderr}")
+    cxx = shlex.split(lines[-2])
+    cxxflags = [_absolute_include(flag, tflm_dir) for flag in shlex.split(lines[-1])]
+    info = {"archive": str(archives[0]), "cxx": cxx, "cxxflags": cxxflags}
+    info_file.write_text(json.dumps(info, indent=1))
+    return TflmLibrary(archives[0], cxx, cxxflags)
+
+
+def _absolute_include(flag: str, root: Path) -> str:
+    if flag.startswith("-I") and not os.path.isabs(flag[2:]):
+        return "-I" + str((root / flag[2:]).resolve())
+    return flag
+
+
+def firmware_ops(ops_from: list[Path]) -> list[tuple[str, str]]:
+    """The resolver entries for the firmware: every operator, or those the given models use."""
+    all_ops = ops.resolver_ops(sources.source("tflite-micro").path)
+    if not ops_from:
+        return all_ops
+    from host.tflite_model import model_ops
+
+    wanted: set[str] = set()
+    for model in ops_from:
+        if not model.is_file():
+            raise CommandError(f"no such model: {model}")
+        wanted.update(name for name, _version in model_ops(model))
+    return ops.select_ops(all_ops, wanted)
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    """Keep make's timestamps: rewrite a generated file only when its content changes."""
+    if not path.is_file() or path.read_text() != text:
+        path.write_text(text)
+
+
+def _link_libraries(board: Board, glue: Path, library: TflmLibrary) -> list[str]:
+    libs = [str(glue), str(library.archive)]
+    if not board.is_cross:
+        return libs + ["-lstdc++"]
+    # Bare metal: newlib's libm for the double-precision functions TFLM's quantization code
+    # calls, libc for what libm needs (errno), libgcc last, all for the board's CPU.
+    cpu_flags = board.config["cflags"].split()
+    gcc = "arm-none-eabi-gcc"
+    found = []
+    for name in ("libm.a", "libc.a"):
+        path = subprocess.run([gcc, *cpu_flags, f"-print-file-name={name}"], capture_output=True, text=True).stdout.strip()
+        if not os.path.isabs(path):
+            raise CommandError(f"{gcc} has no {name}; install it with: apt-get install -y libnewlib-arm-none-eabi")
+        found.append(path)
+    libgcc = subprocess.run([gcc, *cpu_flags, "-print-libgcc-file-name"], capture_output=True, text=True).stdout.strip()
+    return libs + found + [libgcc]
+
+
+def firmware(board_id: str, *, ops_from: list[Path] | None = None, asan: bool = False, quiet: bool = False) -> Firmware:
+    """Build (or reuse) the firmware for a board and return where it is."""
+    board = load_board(board_id)
+    ops_from = [Path(p).resolve() for p in ops_from or []]
+    library = tflm_library(board, asan=asan)
+    selected = firmware_ops(ops_from)
+    variant = _digest(board_id, asan, [name for _, name in selected])
+    out = paths.build_dir() / f"fw-{board_id}-{variant}"
+    out.mkdir(parents=True, exist_ok=True)
+    micropython = sources.source("micropython")
+    archive = library.archive.stat()
+    inputs = _digest(
+        micropython.rev, library.archive, archive.st_size, archive.st_mtime_ns, _tree_digest(board.dir, paths.NATIVE_MODULES_DIR, paths.DEVICE_DIR),
+        __version__,
+    )
+    stamp = out / "inputs.stamp"
+    binary = out / ("mp/micropython" if board.port == "unix" else "mp/firmware.elf")
+    if binary.is_file() and stamp.is_file() and stamp.read_text() == inputs:
+        return Firmware(board, binary, out)
+
+    log = out / "build.log"
+    log.write_text("")
+    if not quiet:
+        print(f"building firmware for {board_id} (log: {log})", file=sys.stderr, flush=True)
+    gen = out / "gen"
+    gen.mkdir(exist_ok=True)
+    _write_if_changed(gen / "tflm_ops.h", ops.ops_header(selected))
+    glue_src = paths.NATIVE_MODULES_DIR / "tflm" / "tflm_glue.cc"
+    glue = gen / "tflm_glue.o"
+    _run([*library.cxx, *library.cxxflags, "-O2", f"-I{gen}", f"-I{glue_src.parent}", "-c", str(glue_src), "-o", str(glue)],
+         log=log)
+    libs = _link_libraries(board, glue, library)
+
+    port_dir = micropython.path / "ports" / board.port
+    make_vars = {
+        "BUILD": str(out / "mp"),
+        "USER_C_MODULES": str(paths.NATIVE_MODULES_DIR),
+        "FROZEN_MANIFEST": str(paths.DEVICE_DIR / "manifest.py"),
+        "TINYML_VERSION": __version__,
+        "TINYML_TFLM_PIN": sources.source("tflite-micro").rev[:12],
+    }
+    if board.port == "unix":
+        make_vars["VARIANT_DIR"] = str(board.dir)
+        make_vars["TFLM_LDFLAGS"] = " ".join(libs)
+        if asan:
+            make_vars["CFLAGS_EXTRA"] = "-fsanitize=address -fno-omit-frame-pointer"
+            make_vars["LDFLAGS_EXTRA"] = "-fsanitize=address"
+    else:
+        make_vars["BOARD_DIR"] = str(board.dir)
+        make_vars["LIBS"] = " ".join(libs)
+    # MicroPython's make does not know about the libraries passed in variables, so a changed
+    # TFLM library or glue would not relink: remove the binary to force the link.
+    binary.unlink(missing_ok=True)
+    # Frozen modules are compiled against the qstr table; make does not regenerate them when
+    # a new qstr appears in the C module, so they are always regenerated (a second or two).
+    (out / "mp" / "frozen_content.c").unlink(missing_ok=True)
+    _run(["make", "-C", str(micropython.path / "mpy-cross"), "-j", JOBS], log=log)
+    _run(["make", "-C", str(port_dir), "-j", JOBS, *[f"{k}={v}" for k, v in make_vars.items()]], log=log,
+         env=_tool_env())
+    if not binary.is_file():
+        raise CommandError(f"the build made no {binary.name} (see {log})")
+    stamp.write_text(inputs)
+    return Firmware(board, binary, out)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--board", default="unix", help="board id, a folder of boards/ (default: unix)")
+    parser.add_argument("--ops-from", nargs="+", type=Path, default=[], metavar="MODEL",
+                        help="register only the operators these .tflite models use")
+    parser.add_argument("--asan", action="store_true", help="simulator only: build with AddressSanitizer")
+
+
+def run(args: argparse.Namespace) -> int:
+    board = load_board(args.board)
+    if args.asan and board.is_cross:
+        raise CommandError("--asan is for the simulator (--board unix) only")
+    fw = firmware(args.board, ops_from=args.ops_from, asan=args.asan)
+    size = fw.path.stat().st_size
+    print(f"{fw.path} ({size} bytes)")
+    return 0

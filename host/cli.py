@@ -1,0 +1,54 @@
+"""Entry point of the `host` command: one subcommand per module, imported only when used.
+
+Each command module defines `add_arguments(parser)` and `run(args)`; a user error raises
+`CommandError`, which `main` prints as `host: <message>` with exit status 1.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from host import __version__
+from host.errors import CommandError
+
+# name -> (module, one-line help). Modules are imported lazily so that only the commands
+# that need TensorFlow pay for importing it.
+COMMANDS = {
+    "setup": ("host.sources", "fetch the pinned upstream sources; report sources and toolchains"),
+    "build": ("host.build", "build MicroPython firmware with the _tflm module for a board"),
+    "romfs": ("host.romfs", "pack a folder into a ROMFS image (file data 16-byte aligned)"),
+    "run": ("host.run", "run a MicroPython script on a board and stream its output"),
+    "train": ("host.train", "train a recipe or a dataset folder into NAME.tflite + NAME.json"),
+    "inspect": ("host.inspect", "operators, tensors, parameters, MACs, arena, board fit"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="host", description="tinyml-mpy host tool")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (module_name, help_text) in COMMANDS.items():
+        sub = subparsers.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(module_name=module_name)
+        _load(module_name).add_arguments(sub)
+    return parser
+
+
+def _load(module_name: str):
+    return importlib.import_module(module_name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the `host` command; return its exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result = _load(args.module_name).run(args)
+    except CommandError as err:
+        print(f"host: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("host: interrupted", file=sys.stderr)
+        return 1
+    return int(result or 0)

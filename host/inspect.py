@@ -1,0 +1,152 @@
+"""`host inspect MODEL`: operators, tensors, parameters, MACs, measured arena, board fit."""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import tomllib
+from pathlib import Path
+
+from host.errors import CommandError
+from host.paths import BOARDS_DIR, src_dir
+from host.tflite_model import ModelInfo, measure_arena, read_model
+
+# Where TFLM's resolver declares every operator it can register (AddBuiltin(BuiltinOperator_X)).
+_RESOLVER_HEADER = Path("tflite-micro/tensorflow/lite/micro/micro_mutable_op_resolver.h")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", help="a .tflite file")
+    parser.add_argument("--plot", metavar="PNG", help="draw the memory in use after each operator")
+    parser.add_argument("--board", metavar="B", help="say whether the model fits board B")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def run(args: argparse.Namespace) -> int:
+    path = Path(args.model)
+    info = read_model(path)
+    arena = measure_arena(path.read_bytes())
+    report = model_report(info, arena)
+    if args.board:
+        report["board"] = board_report(args.board, info, arena)
+    if args.plot:
+        plot_memory(info, Path(args.plot))
+        report["plot"] = args.plot
+    if args.json:
+        json.dump(report, sys.stdout, indent=2)
+        print()
+    else:
+        print_report(path, report)
+    return 0
+
+
+def model_report(info: ModelInfo, arena: int) -> dict:
+    """The figures `host inspect` prints, as a JSON-ready dict."""
+    return {
+        "size_bytes": info.size,
+        "subgraphs": info.subgraphs,
+        "operators": [{"name": name, "version": version, "count": count}
+                      for (name, version), count in sorted(info.op_counts.items())],
+        "tensors": [{"index": t.index, "name": t.name, "shape": t.shape, "dtype": t.dtype,
+                     "bytes": t.nbytes, "constant": t.constant,
+                     "scale": t.scale[:1], "zero_point": t.zero_point[:1]}
+                    for t in info.tensors],
+        "inputs": info.inputs,
+        "outputs": info.outputs,
+        "params": info.params,
+        "macs": info.macs,
+        "arena_bytes": arena,
+        "memory_after_each_op": info.memory_after_each_op(),
+    }
+
+
+def board_report(board_id: str, info: ModelInfo, arena: int) -> dict:
+    """Whether the model fits the board's flash and RAM, and the operators its firmware lacks."""
+    board_file = BOARDS_DIR / board_id / "board.toml"
+    if not board_file.is_file():
+        known = sorted(p.parent.name for p in BOARDS_DIR.glob("*/board.toml"))
+        raise CommandError(f"unknown board {board_id} (known: {', '.join(known) or 'none'})")
+    try:
+        board = tomllib.loads(board_file.read_text())
+    except tomllib.TOMLDecodeError as err:
+        raise CommandError(f"{board_file}: {err}") from err
+    for key in ("flash_bytes", "ram_bytes"):
+        if not isinstance(board.get(key), int):
+            raise CommandError(f"{board_file}: missing integer key {key}")
+    available, source = firmware_ops(board)
+    used = sorted({name for name, _ in info.op_counts})
+    lacking = None if available is None else [name for name in used if name not in available]
+    # flash_bytes = 0: the board reads models from files (the simulator), no flash limit
+    flash_ok = board["flash_bytes"] == 0 or info.size <= board["flash_bytes"]
+    fits = flash_ok and arena <= board["ram_bytes"] and not lacking
+    return {"id": board_id, "flash_bytes": board["flash_bytes"], "ram_bytes": board["ram_bytes"],
+            "model_bytes": info.size, "arena_bytes": arena, "fits": fits,
+            "lacking_ops": lacking, "ops_source": source}
+
+
+def firmware_ops(board: dict) -> tuple[set[str] | None, str]:
+    """The operators a board's firmware registers, and where that list comes from."""
+    if "ops" in board:
+        return {str(name).upper() for name in board["ops"]}, "board.toml ops"
+    header = src_dir() / _RESOLVER_HEADER
+    if not header.is_file():
+        return None, "unknown: TFLM sources missing (run `host setup`); op check skipped"
+    names = set(re.findall(r"AddBuiltin\(\s*BuiltinOperator_(\w+)", header.read_text()))
+    return names, "every operator of TFLM's MicroMutableOpResolver"
+
+
+def plot_memory(info: ModelInfo, out: Path) -> None:
+    """Bar chart of the activation bytes alive after each operator."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    in_use = info.memory_after_each_op()
+    labels = [f"{i} {op.name}" for i, op in enumerate(info.operators)]
+    figure, axes = plt.subplots(figsize=(max(6, 0.5 * len(labels) + 2), 4))
+    axes.bar(range(len(in_use)), in_use)
+    axes.set_xticks(range(len(in_use)), labels, rotation=60, ha="right", fontsize=8)
+    axes.set_ylabel("bytes of tensors in use")
+    axes.set_title("memory in use after each operator")
+    figure.tight_layout()
+    try:
+        figure.savefig(out)
+    except OSError as err:
+        raise CommandError(f"cannot write {out}: {err.strerror}") from err
+    finally:
+        plt.close(figure)
+
+
+def print_report(path: Path, report: dict) -> None:
+    print(f"{path}: {report['size_bytes']} bytes, {report['params']} parameters, "
+          f"{report['macs']} MACs, arena {report['arena_bytes']} bytes (tflite-micro runtime)")
+    print("operators:")
+    for op in report["operators"]:
+        print(f"  {op['name']:<24} v{op['version']:<3} x{op['count']}")
+    print("tensors:")
+    for t in report["tensors"]:
+        quant = (f" scale={t['scale'][0]:.6g} zero_point={t['zero_point'][0]}"
+                 if t["scale"] else "")
+        kind = "const" if t["constant"] else "     "
+        print(f"  {t['index']:>3} {kind} {t['dtype']:<8} {str(t['shape']):<16} "
+              f"{t['bytes']:>7} B{quant}  {t['name'][:60]}")
+    print("memory in use after each operator: " +
+          ", ".join(str(b) for b in report["memory_after_each_op"]))
+    board = report.get("board")
+    if board:
+        verdict = "fits" if board["fits"] else "does NOT fit"
+        flash = (f"of {board['flash_bytes']} flash bytes" if board["flash_bytes"]
+                 else "bytes, read from a file")
+        print(f"board {board['id']}: {verdict} (model {board['model_bytes']} {flash}, "
+              f"arena {board['arena_bytes']} of {board['ram_bytes']} RAM bytes)")
+        if board["lacking_ops"] is None:
+            print(f"  operators: {board['ops_source']}")
+        elif board["lacking_ops"]:
+            print(f"  the firmware lacks: {', '.join(board['lacking_ops'])} "
+                  f"(add them with host build --ops-from {path})")
+        else:
+            print(f"  every operator is in the firmware ({board['ops_source']})")
+    if "plot" in report:
+        print(f"plot written to {report['plot']}")

@@ -1,0 +1,138 @@
+"""`host setup`: clone the pinned upstream sources into the cache; `--check` reports them."""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from host import paths, toolchains
+from host.errors import CommandError
+
+STAMP = "tinyml-mpy-pin"
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    url: str
+    rev: str
+    dest: str
+    patch: str | None = None
+    # This project's own fixes to the source, relative to the repo (see each patch's notes).
+    local_patches: list[str] = field(default_factory=list)
+    submodules: list[str] = field(default_factory=list)
+    tag: str | None = None
+
+    @property
+    def path(self) -> Path:
+        return paths.src_dir() / self.dest
+
+    def wanted_stamp(self) -> str:
+        """What the stamp says once this source is checked out at its pin, patched."""
+        parts = [self.rev, *self.submodules]
+        if self.patch:
+            parts.append(hashlib.sha256((paths.src_dir() / self.patch).read_bytes()).hexdigest())
+        for local in self.local_patches:
+            parts.append(hashlib.sha256((paths.REPO_ROOT / local).read_bytes()).hexdigest())
+        return " ".join(parts)
+
+    def stamp_file(self) -> Path:
+        return self.path / ".git" / STAMP
+
+    def is_present(self) -> bool:
+        stamp = self.stamp_file()
+        if not stamp.is_file():
+            return False
+        if self.patch and not (paths.src_dir() / self.patch).is_file():
+            return False
+        return stamp.read_text().strip() == self.wanted_stamp()
+
+
+def load_lock(lock_file: Path = paths.LOCK_FILE) -> list[Source]:
+    """The sources of the lock file, in the order they must be cloned."""
+    with open(lock_file, "rb") as f:
+        table = tomllib.load(f)
+    return [Source(name=name, **entry) for name, entry in table.items()]
+
+
+def source(name: str) -> Source:
+    for entry in load_lock():
+        if entry.name == name:
+            return entry
+    raise KeyError(name)
+
+
+def _git(*args: str, cwd: Path | None = None) -> None:
+    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise CommandError(f"git {' '.join(args)} failed:\n{result.stderr.strip()}")
+
+
+def fetch(entry: Source) -> None:
+    """Clone `entry` at its pin (or move an old clone to it), apply TFLM's patch, stamp it."""
+    dest = entry.path
+    if not (dest / ".git").exists():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        print(f"  cloning {entry.url}", flush=True)
+        _git("clone", "--quiet", "--no-checkout", entry.url, str(dest))
+    else:
+        _git("fetch", "--quiet", "--tags", "origin", cwd=dest)
+    _git("checkout", "--quiet", "--force", "--detach", entry.rev, cwd=dest)
+    _git("clean", "--quiet", "-fdx", "-e", "tensorflow/lite/micro/tools/make/downloads", cwd=dest)
+    for submodule in entry.submodules:
+        print(f"  submodule {submodule}", flush=True)
+        _git("submodule", "update", "--init", "--quiet", submodule, cwd=dest)
+    patches = [paths.src_dir() / entry.patch] if entry.patch else []
+    patches += [paths.REPO_ROOT / local for local in entry.local_patches]
+    for patch in patches:
+        _git("apply", "--ignore-space-change", "--ignore-whitespace", str(patch), cwd=dest)
+    entry.stamp_file().write_text(entry.wanted_stamp() + "\n")
+
+
+def setup() -> None:
+    """Bring every source to its pin; sources already there are left alone."""
+    for entry in load_lock():
+        if entry.is_present():
+            continue
+        print(f"{entry.name} @ {entry.tag or entry.rev[:12]}", flush=True)
+        fetch(entry)
+
+
+def check() -> bool:
+    """Print every source and toolchain as present or missing; True if nothing is missing."""
+    all_present = True
+    print(f"sources (cache: {paths.src_dir()})")
+    for entry in load_lock():
+        present = entry.is_present()
+        all_present &= present
+        state = "present" if present else "missing  -> host setup"
+        print(f"  {entry.name:<16} {entry.tag or entry.rev[:12]:<14} {state}")
+    print("toolchains")
+    for tool in toolchains.TOOLS:
+        where = toolchains.find(tool.program)
+        state = f"present  {where}" if where else f"missing  -> {tool.install}"
+        print(f"  {tool.name:<18} {state}   ({tool.purpose})")
+    return all_present
+
+
+def require_sources() -> None:
+    """Raise a CommandError naming `host setup` unless every source is at its pin."""
+    missing = [entry.name for entry in load_lock() if not entry.is_present()]
+    if missing:
+        raise CommandError(f"sources missing from the cache: {', '.join(missing)}; run: host setup")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--check", action="store_true", help="only report what is present or missing")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.check:
+        return 0 if check() else 1
+    setup()
+    print("sources ready in", paths.src_dir(), file=sys.stderr)
+    return 0

@@ -1,0 +1,47 @@
+"""Find the toolchains on this machine; never download one, name the command that installs it."""
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    program: str
+    purpose: str
+    install: str
+
+
+APT = "apt-get install -y"
+TOOLS = [
+    Tool("gcc", "gcc", "simulator firmware (unix port)", f"{APT} build-essential"),
+    Tool("g++", "g++", "TFLM for the simulator", f"{APT} build-essential"),
+    Tool("make", "make", "every firmware", f"{APT} make"),
+    Tool("git", "git", "host setup", f"{APT} git"),
+    Tool("cmake", "cmake", "rp2 and esp32 firmware", f"{APT} cmake"),
+    Tool(
+        "arm-none-eabi-gcc",
+        "arm-none-eabi-gcc",
+        "Cortex-M firmware (qemu_m0, qemu_m4, rp2)",
+        f"{APT} gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib",
+    ),
+    Tool("qemu-system-arm", "qemu-system-arm", "emulated Cortex-M boards", f"{APT} qemu-system-arm"),
+    Tool("valgrind", "valgrind", "instruction counts on the simulator", f"{APT} valgrind"),
+    Tool("espeak-ng", "espeak-ng", "the keyword recipe's demo dataset", f"{APT} espeak-ng"),
+]
+
+
+def find(program: str) -> str | None:
+    return shutil.which(program)
+
+
+def require(program: str) -> str:
+    """The path of `program`, or a CommandError naming the command that installs it."""
+    from host.errors import CommandError
+
+    path = find(program)
+    if path:
+        return path
+    hint = next((tool.install for tool in TOOLS if tool.program == program), None)
+    raise CommandError(f"{program} not found" + (f"; install it with: {hint}" if hint else ""))

@@ -1,0 +1,71 @@
+// C interface over the TFLM C++ API, used by modtflm.c.
+//
+// Functions that can fail return NULL on success or a message; nothing here raises a Python
+// exception, so no non-local jump ever crosses a C++ frame.
+#ifndef TINYML_TFLM_GLUE_H
+#define TINYML_TFLM_GLUE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+    void *data;
+    size_t bytes;
+    int type;           // TfLiteType
+    int ndim;
+    const int *dims;
+    float scale;
+    int32_t zero_point;
+} tflm_tensor_info_t;
+
+// Bytes of storage that tflm_create needs for one interpreter.
+size_t tflm_interpreter_size(void);
+
+// Verify the flatbuffer and check every index and size TFLM would trust, before TFLM reads it.
+const char *tflm_validate(const uint8_t *model, size_t model_len);
+
+// The first operator the model uses that this firmware lacks: its name and version, or NULL.
+const char *tflm_missing_op(const uint8_t *model, int *version);
+
+// Arenas smaller than this cannot even hold TFLM's allocator (TFLM does not check: it would
+// dereference a null allocator), so they are refused before TFLM sees them.
+size_t tflm_arena_minimum(void);
+
+// Construct an interpreter in `storage` and allocate its tensors in the arena.
+const char *tflm_create(void *storage, const uint8_t *model, uint8_t *arena, size_t arena_size);
+void tflm_destroy(void *storage);
+size_t tflm_arena_used(void *storage);
+const char *tflm_invoke(void *storage);
+
+size_t tflm_io_count(void *storage, bool output);
+void tflm_io_tensor(void *storage, bool output, size_t index, tflm_tensor_info_t *info);
+
+// Operators the model uses, as "NAME" and version.
+size_t tflm_model_op_count(const uint8_t *model);
+const char *tflm_model_op(const uint8_t *model, size_t index, int *version);
+
+// Operators this firmware registers.
+size_t tflm_firmware_op_count(void);
+const char *tflm_firmware_op(size_t index);
+
+const char *tflm_type_name(int type);
+// Provided by modtflm.c with MicroPython's own printf, so that bare-metal firmware links no C
+// library printf; returns the length the whole text would have.
+int tinyml_vsnprintf(char *buffer, size_t size, const char *format, va_list args);
+
+size_t tflm_type_size(int type);
+
+// Run Invoke() n times in a C loop: the baseline for the cost of the Python binding.
+const char *tflm_invoke_n(void *storage, uint32_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif // TINYML_TFLM_GLUE_H

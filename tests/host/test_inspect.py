@@ -1,0 +1,104 @@
+"""`host inspect` on a known model: TFLM's own float hello-world model shipped in the
+`tflite-micro` package (three dense layers: 1 -> 16 -> 16 -> 1)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import tflite_micro
+from host import cli, inspect
+from host.tflite_model import model_ops
+
+KNOWN = Path(tflite_micro.__file__).parent / "python" / "tflite_micro" / "sine_float.tflite"
+# 16 + 16*16 + 16 weights plus 16 + 16 + 1 biases; the weights are the MACs
+PARAMS, MACS = 321, 288
+
+
+def test_known_model_figures(capsys):
+    assert cli.main(["inspect", str(KNOWN)]) == 0
+    out = capsys.readouterr().out
+    assert f"{PARAMS} parameters, {MACS} MACs" in out
+    assert "FULLY_CONNECTED          v1   x3" in out
+    assert model_ops(KNOWN) == [("FULLY_CONNECTED", 1)]
+
+
+def test_json_and_plot(tmp_path, capsys):
+    plot = tmp_path / "memory.png"
+    assert cli.main(["inspect", str(KNOWN), "--json", "--plot", str(plot)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["params"], report["macs"], report["size_bytes"]) == (PARAMS, MACS, 3164)
+    assert report["operators"] == [{"name": "FULLY_CONNECTED", "version": 1, "count": 3}]
+    assert len(report["tensors"]) == 10
+    # 1x16 float activations: input+first hidden, two hidden, last hidden+output
+    assert report["memory_after_each_op"] == [68, 128, 68]
+    from tflite_micro.python.tflite_micro import runtime
+
+    runtime.Interpreter.from_bytes(KNOWN.read_bytes(), arena_size=report["arena_bytes"]).invoke()
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _board(root: Path, name: str, text: str) -> None:
+    (root / name).mkdir(parents=True)
+    (root / name / "board.toml").write_text(text)
+
+
+def test_board_fit_and_lacking_ops(tmp_path, monkeypatch, capsys):
+    _board(tmp_path, "big", "flash_bytes = 2097152\nram_bytes = 264000\n"
+                            'ops = ["FULLY_CONNECTED"]\n')
+    _board(tmp_path, "tiny", "flash_bytes = 1000\nram_bytes = 1000\nops = [\"CONV_2D\"]\n")
+    monkeypatch.setattr(inspect, "BOARDS_DIR", tmp_path)
+    assert cli.main(["inspect", str(KNOWN), "--board", "big", "--json"]) == 0
+    board = json.loads(capsys.readouterr().out)["board"]
+    assert board["fits"] and board["lacking_ops"] == []
+    assert cli.main(["inspect", str(KNOWN), "--board", "tiny"]) == 0
+    out = capsys.readouterr().out
+    assert "does NOT fit" in out and "lacks: FULLY_CONNECTED" in out
+
+
+def test_board_without_ops_uses_tflm_resolver(tmp_path, monkeypatch, capsys):
+    """No `ops` key: the firmware has what TFLM's MicroMutableOpResolver can register."""
+    _board(tmp_path / "boards", "sim", "flash_bytes = 0\nram_bytes = 100000\n")
+    header = tmp_path / "src" / "tflite-micro/tensorflow/lite/micro/micro_mutable_op_resolver.h"
+    header.parent.mkdir(parents=True)
+    header.write_text("return AddBuiltin(BuiltinOperator_CONV_2D, Register_CONV_2D(), P);\n")
+    monkeypatch.setattr(inspect, "BOARDS_DIR", tmp_path / "boards")
+    monkeypatch.setattr(inspect, "src_dir", lambda: tmp_path / "src")
+    assert cli.main(["inspect", str(KNOWN), "--board", "sim", "--json"]) == 0
+    board = json.loads(capsys.readouterr().out)["board"]
+    assert board["lacking_ops"] == ["FULLY_CONNECTED"] and not board["fits"]
+    header.unlink()
+    assert cli.main(["inspect", str(KNOWN), "--board", "sim", "--json"]) == 0
+    board = json.loads(capsys.readouterr().out)["board"]
+    # flash_bytes = 0 (models are files) and no resolver to check against: it fits
+    assert board["lacking_ops"] is None and board["fits"]
+    assert "host setup" in board["ops_source"]
+
+
+def test_unknown_board_and_bad_model(tmp_path, monkeypatch, capsys):
+    _board(tmp_path, "big", "flash_bytes = 1\nram_bytes = 1\n")
+    monkeypatch.setattr(inspect, "BOARDS_DIR", tmp_path)
+    assert cli.main(["inspect", str(KNOWN), "--board", "nope"]) == 1
+    assert capsys.readouterr().err == "host: unknown board nope (known: big)\n"
+    junk = tmp_path / "junk.tflite"
+    junk.write_bytes(b"not a model at all")
+    assert cli.main(["inspect", str(junk)]) == 1
+    assert "not a TFLite model" in capsys.readouterr().err
+    assert cli.main(["inspect", str(tmp_path / "missing.tflite")]) == 1
+    assert "no such model file" in capsys.readouterr().err
+
+
+def test_arena_is_the_smallest_that_works():
+    """Minimal: the measured size runs; the runtime refuses 16 bytes less (probed in a child,
+    since the runtime may crash on a too-small arena)."""
+    import subprocess
+    import sys
+
+    from host.tflite_model import measure_arena
+
+    arena = measure_arena(KNOWN.read_bytes())
+    probe = ("import sys; from tflite_micro.python.tflite_micro import runtime\n"
+             "runtime.Interpreter.from_bytes(open(sys.argv[1], 'rb').read(), "
+             "arena_size=int(sys.argv[2])).invoke()")
+    smaller = subprocess.run([sys.executable, "-c", probe, str(KNOWN), str(arena - 16)],
+                             capture_output=True, check=False)
+    assert smaller.returncode != 0

@@ -1,0 +1,258 @@
+"""The test zoo: tiny seeded models with inputs and the outputs the `tflite-micro` runtime gives.
+
+    from host.paths import cache_dir
+    zoo = build_zoo(cache_dir() / "zoo")
+    for model in zoo:
+        print(model.name, model.ops, model.path.stat().st_size)
+
+The first call converts every model (one subprocess each, see zoo_build.py) and runs each input
+set on the runtime; the result is cached under a key made of the generating code and the
+TensorFlow and tflite-micro versions, so later calls only read files.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+BUILD_SCRIPT = HERE / "zoo_build.py"
+SETS_PER_MODEL = 3
+# Kept under the zoo's model so a multi-megabyte model still gets a big enough arena.
+RUNTIME_ARENA_MIN = 256 * 1024
+
+# Device-side dtype names (the `tinyml` Tensor.dtype strings) and their numpy types, keyed by the
+# tflite schema's TensorType values.
+_TENSOR_TYPES = {
+    0: ("float32", np.float32),
+    2: ("int32", np.int32),
+    3: ("uint8", np.uint8),
+    4: ("int64", np.int64),
+    6: ("bool", np.bool_),
+    7: ("int16", np.int16),
+    9: ("int8", np.int8),
+}
+NUMPY_DTYPES = dict(_TENSOR_TYPES.values())
+
+
+@dataclass(frozen=True)
+class TensorInfo:
+    """An input or output tensor as the model file declares it."""
+
+    dtype: str
+    shape: tuple[int, ...]
+    scale: float
+    zero_point: int
+
+    @property
+    def nbytes(self) -> int:
+        return int(np.prod(self.shape)) * np.dtype(NUMPY_DTYPES[self.dtype]).itemsize
+
+    def decode(self, raw: bytes) -> np.ndarray:
+        """Raw tensor bytes (little-endian, as on every supported board) as a shaped array."""
+        return np.frombuffer(raw, NUMPY_DTYPES[self.dtype]).reshape(self.shape)
+
+
+@dataclass(frozen=True)
+class InputSet:
+    """One invocation: bytes for every input, and the bytes the runtime produced for every output."""
+
+    inputs: tuple[bytes, ...]
+    expected: tuple[bytes, ...]
+
+
+@dataclass(frozen=True)
+class ZooModel:
+    name: str
+    path: Path
+    ops: tuple[str, ...]
+    inputs: tuple[TensorInfo, ...]
+    outputs: tuple[TensorInfo, ...]
+    sets: tuple[InputSet, ...]
+
+    @property
+    def data(self) -> bytes:
+        return self.path.read_bytes()
+
+
+def schema():
+    """The tflite flatbuffer schema module shipped with the tflite-micro runtime (no TF import)."""
+    from tflite_micro.tensorflow.lite.micro.python import schema_py_generated
+
+    return schema_py_generated
+
+
+def op_names(data: bytes) -> tuple[str, ...]:
+    """Sorted builtin operator names used by a .tflite model."""
+    tflite = schema()
+    names = {v: k for k, v in vars(tflite.BuiltinOperator).items() if not k.startswith("_")}
+    model = tflite.Model.GetRootAsModel(data, 0)
+    codes = set()
+    for i in range(model.OperatorCodesLength()):
+        code = model.OperatorCodes(i)
+        # Builtin codes above 127 live only in the newer field; older ones only in the deprecated.
+        codes.add(max(code.BuiltinCode(), code.DeprecatedBuiltinCode()))
+    return tuple(sorted(names[c] for c in codes))
+
+
+def io_tensors(data: bytes) -> tuple[tuple[TensorInfo, ...], tuple[TensorInfo, ...]]:
+    """The first subgraph's input and output tensors, in the model's order."""
+    model = schema().Model.GetRootAsModel(data, 0)
+    graph = model.Subgraphs(0)
+
+    def info(index: int) -> TensorInfo:
+        tensor = graph.Tensors(index)
+        quant = tensor.Quantization()
+        has_quant = quant is not None and quant.ScaleLength() > 0
+        return TensorInfo(
+            dtype=_TENSOR_TYPES[tensor.Type()][0],
+            shape=tuple(int(d) for d in tensor.ShapeAsNumpy()),
+            scale=float(quant.Scale(0)) if has_quant else 0.0,
+            zero_point=int(quant.ZeroPoint(0)) if has_quant else 0,
+        )
+
+    return (
+        tuple(info(graph.Inputs(i)) for i in range(graph.InputsLength())),
+        tuple(info(graph.Outputs(i)) for i in range(graph.OutputsLength())),
+    )
+
+
+def random_input(info: TensorInfo, rng: np.random.Generator) -> bytes:
+    """Seeded data covering the whole integer range, or a unit normal for floats."""
+    dtype = NUMPY_DTYPES[info.dtype]
+    if np.issubdtype(dtype, np.integer):
+        limits = np.iinfo(dtype)
+        values = rng.integers(limits.min, limits.max, info.shape, endpoint=True)
+    else:
+        values = rng.normal(size=info.shape)
+    return values.astype(dtype).tobytes()
+
+
+def run_sets(data: bytes, inputs, outputs, input_sets: list[tuple[bytes, ...]]) -> list[tuple[bytes, ...]]:
+    """Outputs of the tflite-micro runtime for each input set, invoked in order on one interpreter.
+
+    One interpreter for all sets, as the device does it: models with state (the LSTM's variable
+    tensors) carry it from one invoke to the next, so order is part of the expected result.
+    """
+    from tflite_micro.python.tflite_micro import runtime
+
+    interpreter = runtime.Interpreter.from_bytes(
+        data, arena_size=max(RUNTIME_ARENA_MIN, 10 * len(data)))
+    results = []
+    for raw_inputs in input_sets:
+        for index, (info, raw) in enumerate(zip(inputs, raw_inputs)):
+            interpreter.set_input(info.decode(raw), index)
+        interpreter.invoke()
+        results.append(tuple(
+            np.ascontiguousarray(interpreter.get_output(index), NUMPY_DTYPES[info.dtype]).tobytes()
+            for index, info in enumerate(outputs)
+        ))
+    return results
+
+
+def _cache_key() -> str:
+    digest = hashlib.sha256()
+    for source in (BUILD_SCRIPT, Path(__file__).resolve()):
+        digest.update(source.read_bytes())
+    for package in ("tensorflow", "tflite_micro"):
+        digest.update(f"{package}=={importlib.metadata.version(package)}".encode())
+    return digest.hexdigest()[:16]
+
+
+def _convert(name: str, out: Path) -> str | None:
+    """Run zoo_build.py for one model; the error text if it failed (or crashed), else None."""
+    proc = subprocess.run(
+        [sys.executable, str(BUILD_SCRIPT), name, str(out)],
+        capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
+    if proc.returncode == 0 and out.is_file():
+        return None
+    return f"{name}: exit status {proc.returncode}\n{proc.stderr[-2000:]}"
+
+
+def _generate(folder: Path) -> None:
+    """Convert every model and record its input sets and expected outputs into `folder`."""
+    sys.path.insert(0, str(HERE))
+    try:
+        import zoo_build
+        names = list(zoo_build.BUILDERS)
+    finally:
+        sys.path.remove(str(HERE))
+    # Conversion is CPU-bound in the child processes: one per core, threads only wait on them.
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        errors = [e for e in pool.map(lambda n: _convert(n, folder / f"{n}.tflite"), names) if e]
+    if errors:
+        raise RuntimeError("zoo model conversion failed:\n" + "\n".join(errors))
+
+    index = []
+    for name in names:
+        data = (folder / f"{name}.tflite").read_bytes()
+        inputs, outputs = io_tensors(data)
+        rng = np.random.default_rng(zlib.crc32(name.encode()))
+        input_sets = [tuple(random_input(info, rng) for info in inputs) for _ in range(SETS_PER_MODEL)]
+        for k, (raw_inputs, raw_outputs) in enumerate(zip(input_sets, run_sets(data, inputs, outputs, input_sets))):
+            for i, raw in enumerate(raw_inputs):
+                (folder / f"{name}.s{k}.in{i}.bin").write_bytes(raw)
+            for j, raw in enumerate(raw_outputs):
+                (folder / f"{name}.s{k}.out{j}.bin").write_bytes(raw)
+        index.append(name)
+    # Written last: its presence marks a complete zoo.
+    (folder / "zoo.json").write_text(json.dumps({"models": index, "sets": SETS_PER_MODEL}))
+
+
+def _load(folder: Path) -> list[ZooModel]:
+    meta = json.loads((folder / "zoo.json").read_text())
+    zoo = []
+    for name in meta["models"]:
+        path = folder / f"{name}.tflite"
+        data = path.read_bytes()
+        inputs, outputs = io_tensors(data)
+        sets = tuple(
+            InputSet(
+                inputs=tuple((folder / f"{name}.s{k}.in{i}.bin").read_bytes() for i in range(len(inputs))),
+                expected=tuple((folder / f"{name}.s{k}.out{j}.bin").read_bytes() for j in range(len(outputs))),
+            )
+            for k in range(meta["sets"])
+        )
+        zoo.append(ZooModel(name, path, op_names(data), inputs, outputs, sets))
+    return zoo
+
+
+def build_zoo(cache: Path) -> list[ZooModel]:
+    """The zoo, built into `cache` on first use and read from it afterwards."""
+    folder = Path(cache) / _cache_key()
+    if not (folder / "zoo.json").is_file():
+        # Build beside the final folder and rename, so an interrupted build is never mistaken
+        # for a complete one and two concurrent builds cannot mix files.
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = folder.with_name(f"{folder.name}.tmp{os.getpid()}")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        try:
+            _generate(staging)
+            try:
+                staging.rename(folder)
+            except OSError:
+                if not (folder / "zoo.json").is_file():
+                    raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return _load(folder)
+
+
+def zoo_model(zoo: list[ZooModel], name: str) -> ZooModel:
+    """The model called `name` (KeyError naming the ones there are if it is missing)."""
+    for model in zoo:
+        if model.name == name:
+            return model
+    raise KeyError(f"{name} not in zoo ({', '.join(m.name for m in zoo)})")
