@@ -67,9 +67,13 @@ def _mpremote(*args: str) -> list[str]:
 
 
 def qemu_command(fw: build.Firmware, *, icount: bool = False) -> list[str]:
-    """qemu-system-arm booting the firmware with its UART on a pseudo-terminal."""
+    """qemu-system-arm booting the firmware with its UART on a pseudo-terminal.
+
+    -semihosting as MicroPython's own `make -C ports/qemu run` passes it: the port's start-up
+    code uses it, and without it the firmware stops before its banner.
+    """
     cmd = [toolchains.require("qemu-system-arm"), "-machine", fw.board.config["qemu_machine"],
-           "-nographic", "-monitor", "none", "-serial", "pty", "-kernel", str(fw.path)]
+           "-nographic", "-monitor", "none", "-semihosting", "-serial", "pty", "-kernel", str(fw.path)]
     cmd += fw.board.config.get("qemu_args", [])
     if icount:
         # One instruction per virtual nanosecond: ticks_us() x 1000 counts instructions.
@@ -100,10 +104,9 @@ def _run_qemu(fw: build.Firmware, script: Path, image: Path | None, echo: bool, 
                                     capture_output=True, text=True, timeout=timeout)
             if deploy.returncode != 0:
                 raise CommandError(f"mpremote romfs deploy failed:\n{deploy.stdout}{deploy.stderr}")
-            mount = "import vfs,sys;vfs.mount(vfs.VfsRom(vfs.rom_ioctl(2,0)),'/rom');sys.path.append('/rom')"
-            cmd = _mpremote("connect", port, "exec", mount, "run", str(script))
-        else:
-            cmd = _mpremote("connect", port, "run", str(script))
+        # mpremote soft-resets the board as it connects, and MicroPython mounts the ROM
+        # partition at /rom on every reset, as on a real board.
+        cmd = _mpremote("connect", port, "run", str(script))
         runner = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         output = _stream(runner, echo, timeout)
         return RunResult(runner.returncode, output)

@@ -17,3 +17,5 @@ MPY_CROSS_FLAGS += -march=armv7emsp
 # The firmware, TFLM and its arena share the 4 MiB SSRAM1 that the port's linker script uses.
 MICROPY_HEAP_SIZE = 2097152
 MICROPY_PY_BTREE = 0
+# The qemu port has no C runtime: _tflm supplies the assert/abort hooks TFLM calls.
+TINYML_BARE_METAL = 1

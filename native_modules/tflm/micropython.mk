@@ -6,6 +6,10 @@
 TFLM_MOD_DIR := $(USERMOD_DIR)
 
 SRC_USERMOD_C += $(TFLM_MOD_DIR)/modtflm.c
+# Boards whose port links no C runtime (set in their mpconfigboard.mk).
+ifeq ($(TINYML_BARE_METAL),1)
+SRC_USERMOD_C += $(TFLM_MOD_DIR)/bare_metal.c
+endif
 CFLAGS_USERMOD += -I$(TFLM_MOD_DIR) \
 	-DTINYML_VERSION='"$(TINYML_VERSION)"' -DTINYML_TFLM_PIN='"$(TINYML_TFLM_PIN)"'
 # The unix port links LDFLAGS after its objects; the qemu port links them before, so
