@@ -154,6 +154,8 @@ class Motion(Trigger):
     With a sensor that has an interrupt pin, the chip watches and its pin fires the
     trigger (the MCU can sleep); without one, each pushed sample is compared with a slow
     running mean of its channel (1/16 per sample), as the chips' high-pass filters do.
+    `duration_ms`: the movement must last that long (samples in a row over the threshold),
+    so a single knock does not count.
     """
 
     def __init__(self, sensor, threshold, debounce_ms=0, duration_ms=0):
@@ -166,6 +168,9 @@ class Motion(Trigger):
         self._sensor = sensor
         self._limit = int(threshold / sensor.scale)
         self._baseline = None  # per channel, x16 so integer means keep their fraction
+        # samples in a row over the threshold that make a movement, as the chips count
+        self._run = max(1, (duration_ms * sensor.rate + 999) // 1000) if duration_ms else 1
+        self._over = 0
 
     def take(self):
         # A chip may hold its INT pin high until its status is read (ADXL345 activity,
@@ -191,14 +196,24 @@ class Motion(Trigger):
                 baseline[c] = 16 * view[k + c]
         limit16 = 16 * self._limit
         moved = False
+        over = self._over
+        sample_over = False
         c = 0
         while k < len(view):
             value16 = 16 * view[k]
             if abs(value16 - baseline[c]) > limit16:
-                moved = True
+                sample_over = True
             baseline[c] += (value16 - baseline[c]) >> 4
             k += 1
-            c = c + 1 if c + 1 < channels else 0
+            c += 1
+            if c == channels:
+                # one whole sample seen: extend or break the run of samples over the limit
+                over = over + 1 if sample_over else 0
+                if over >= self._run:
+                    moved = True
+                sample_over = False
+                c = 0
+        self._over = over
         if moved:
             self.fire()
 

@@ -21,8 +21,9 @@ model = tinyml.Model("/rom/gesture.tflite")
 
 RANGE_G = 4
 imu = board.imu(rate=prep["sample_rate_hz"], range=RANGE_G)
-# The chip watches for movement while the MCU sleeps; its INT pin wakes the board.
-moved = trigger.Motion(imu, threshold=0.3)
+# The chip watches for movement while the MCU sleeps; its INT pin wakes the board. 50 ms
+# over 0.3 g in a row: a gesture moves the hand that long, a knock or a twitch does not.
+moved = trigger.Motion(imu, threshold=0.3, duration_ms=50)
 milli_g = array("h", bytes(2 * 3 * samples))
 inputs = array("b", bytes(3 * samples))
 

@@ -174,27 +174,31 @@ class Replay(Sensor):
 
     def enable_interrupt(self, event="data", *, threshold=0.1, duration_ms=0):
         """Make `int_pin` pulse on each sample ("data"), on each sample that differs from
-        the recent mean by more than `threshold` (in units) on any channel ("motion"),
-        or never (None)."""
+        the recent mean by more than `threshold` (in units) on any channel for `duration_ms`
+        in a row ("motion"), or never (None)."""
         if event not in (None, "data", "motion"):
             raise ValueError("Replay: interrupt event must be 'data', 'motion' or None")
         self.int_pin.events = None
         if event == "data":
             self.int_pin.events = range(self.samples)
         elif event == "motion":
-            self.int_pin.events = self._motion(threshold / self.scale)
+            self.int_pin.events = self._motion(threshold / self.scale,
+                                               _samples_for(duration_ms, self.rate))
         self.int_pin.restart()
 
     def clear_interrupt(self):
         return self.int_pin.value()
 
-    def _motion(self, limit):
+    def _motion(self, limit, run):
         # As the chips' high-pass filtered motion detectors: a sample counts when it differs
-        # from a slow running mean (1/16 per sample) by more than the limit on any channel.
+        # from a slow running mean (1/16 per sample) by more than the limit on any channel,
+        # and it and the `run - 1` before it all did (MPU6050 MOT_DUR, LSM6DS WAKE_DUR): a
+        # knock of a sample or two does not wake the board, a movement does.
         data = self._data
         channels = self.channels
         baseline = [data[c] for c in range(channels)]
         found = array("I")
+        over = 0
         for i in range(1, self.samples):
             k = i * channels
             moved = False
@@ -203,9 +207,15 @@ class Replay(Sensor):
                 if abs(value - baseline[c]) > limit:
                     moved = True
                 baseline[c] += (value - baseline[c]) / 16
-            if moved:
+            over = over + 1 if moved else 0
+            if over >= run:
                 found.append(i)
         return found
+
+
+def _samples_for(duration_ms, rate):
+    """How many samples in a row make `duration_ms` (at least one)."""
+    return max(1, (duration_ms * rate + 999) // 1000)
 
 
 class VirtualPin:

@@ -1,0 +1,86 @@
+"""`host bench MODEL --board B`: what one invoke costs on the board.
+
+Runs the model N times from a C loop (`model.benchmark`, TFLM alone) and from a Python loop
+(`model.invoke`), in one run, and prints both with their difference and ratio: the cost of
+the binding. On QEMU boards the clock counts instructions (-icount shift=0), so the figures
+are instructions, repeatable from run to run; on the simulator they are microseconds.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from host import build
+from host.errors import CommandError
+from host.run import run_script
+
+SCRIPT = Path(__file__).resolve().parent / "device_scripts" / "bench.py"
+
+
+@dataclass(frozen=True)
+class Bench:
+    unit: str
+    arena_size: int
+    arena_used: int
+    c_loop: float       # per invoke
+    python_loop: float  # per invoke, the loop's own cost included
+    empty_loop: float   # per iteration of an empty Python loop
+    heap_delta: int
+
+    @property
+    def overhead(self) -> float:
+        return self.python_loop - self.c_loop
+
+    @property
+    def ratio(self) -> float:
+        return self.python_loop / self.c_loop
+
+
+def bench(model: Path, board_id: str) -> Bench:
+    if not model.is_file():
+        raise CommandError(f"no such model: {model}")
+    firmware = build.firmware(board_id)
+    icount = firmware.board.is_cross
+    with tempfile.TemporaryDirectory(prefix="tinyml-bench-") as tmp:
+        shutil.copy(model, Path(tmp) / "model.tflite")
+        result = run_script(board_id, SCRIPT, rom_dir=Path(tmp), icount=icount, firmware=firmware)
+    if result.returncode != 0:
+        raise CommandError(f"the benchmark failed on the board:\n{result.output}")
+    values = {}
+    for line in result.output.splitlines():
+        key, *fields = line.split()
+        if fields and all(f.lstrip("-").isdigit() for f in fields):
+            values[key] = [int(f) for f in fields]
+    n = values["N"][0]
+    # ticks_us x 1000 = instructions under -icount shift=0.
+    scale = 1000 if icount else 1
+    return Bench(
+        unit="instructions" if icount else "us",
+        arena_size=values["ARENA"][0],
+        arena_used=values["ARENA"][1],
+        c_loop=values["C_LOOP_TICKS"][0] * scale / n,
+        python_loop=values["PY_LOOP_TICKS"][0] * scale / n,
+        empty_loop=values["EMPTY_LOOP_TICKS"][0] * scale / n,
+        heap_delta=values["HEAP_DELTA"][0],
+    )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", type=Path, help=".tflite model")
+    parser.add_argument("--board", default="unix", help="board id (default: unix)")
+
+
+def run(args: argparse.Namespace) -> int:
+    b = bench(args.model, args.board)
+    digits = 0 if b.unit == "instructions" else 3
+    print(f"board {args.board}: {args.model.name}, arena {b.arena_used} used of {b.arena_size} bytes")
+    print(f"  invoke from a C loop       {b.c_loop:12.{digits}f} {b.unit}")
+    print(f"  invoke from Python         {b.python_loop:12.{digits}f} {b.unit}")
+    print(f"  difference (the binding)   {b.overhead:12.{digits}f} {b.unit}"
+          f"  (an empty Python loop iteration: {b.empty_loop:.{digits}f})")
+    print(f"  ratio Python / C           {b.ratio:12.3f}")
+    print(f"  heap allocated by the Python loop of invokes: {b.heap_delta} bytes")
+    return 0
