@@ -13,8 +13,11 @@ schedule queue cannot take, is counted in `missed`, never dropped silently. Leve
 """
 import micropython
 from array import array
+from micropython import const
 
 import tinyml.clock as clock
+
+_SINCE_MAX = const(1 << 24)  # AudioLevel's "long ago": a small int, so counting never allocates
 
 
 class Trigger:
@@ -219,21 +222,39 @@ class Motion(Trigger):
 
 
 class AudioLevel(Trigger):
-    """Sound louder than `threshold` (fraction of full scale) at its peak."""
+    """Sound louder than `threshold` (fraction of full scale) at its peak.
 
-    def __init__(self, threshold, scale=1 / 32768, debounce_ms=0):
+    `hold` (samples): keep firing while a loud sample is among the last `hold` samples, as
+    a voice detector's hang-over does. A keyword model needs it: a word at the start of a
+    one-second window is often recognised only in a later window, after the word, when
+    the newest samples are quiet again. With `hold=0` only the new samples count.
+    """
+
+    def __init__(self, threshold, scale=1 / 32768, debounce_ms=0, hold=0):
         super().__init__(debounce_ms)
         if not 0 < threshold <= 1:
             raise ValueError("AudioLevel: threshold is a fraction of full scale, 0 < t <= 1")
+        if hold < 0:
+            raise ValueError("AudioLevel: hold is a number of samples, >= 0")
         self._limit = int(threshold / scale)
+        self._hold = hold
+        self._since = _SINCE_MAX  # values pushed since the last loud one
 
     def poll(self, window, new):
         view = window.view()
         limit = self._limit
-        for k in range(len(view) - new * window.channels, len(view)):
-            if abs(view[k]) > limit:
-                self.fire()
-                return
+        count = new * window.channels
+        # newest first: the last loud value is all that matters
+        k = len(view) - 1
+        first = len(view) - count
+        while k >= first and abs(view[k]) <= limit:
+            k -= 1
+        if k >= first:
+            self._since = len(view) - 1 - k
+        else:
+            self._since = min(self._since + count, _SINCE_MAX)
+        if self._since < max(count, self._hold * window.channels):
+            self.fire()
 
 
 class _Group(Trigger):

@@ -29,6 +29,9 @@ check.eq("oldest kept sample first", win.view()[0], round(0.001 * 14 * 16384))
 
 imu.enable_interrupt("motion", threshold=0.5)  # g; the jump at sample 30 (back at 31 is
 check.eq("motion events", list(imu.int_pin.events), [30])  # near the running mean again)
+imu.enable_interrupt("motion", threshold=0.5, duration_ms=20)
+check.eq("a one-sample jump is shorter than duration_ms", list(imu.int_pin.events), [])
+imu.enable_interrupt("motion", threshold=0.5)
 hits = []
 imu.int_pin.irq(lambda pin: hits.append(clock.ticks_ms() - start))
 clock.sleep_ms(400)

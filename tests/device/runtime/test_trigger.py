@@ -138,4 +138,43 @@ for z in (16384, 16500, 16300, 30000, 16384):
     soft.poll(win3, 1)
     moves.append(soft.take())
 check.eq("level motion without an interrupt pin", moves, [False, False, False, True, False])
+
+
+class Plain100(Plain):
+    rate = 100
+
+
+# duration_ms=30 at 100 Hz: three samples in a row over the threshold; a knock of two is not
+# a movement, and a run is counted across pushes.
+lasting = trigger.Motion(Plain100(), threshold=0.5, duration_ms=30)
+win3.clear()
+moves = []
+for z in (16384, 30000, 30000, 16384, 16384, 30000, 30000, 30000, 30000, 16384):
+    win3.push(array("h", (0, 0, z)))
+    lasting.poll(win3, 1)
+    moves.append(lasting.take())
+check.eq("level motion lasting duration_ms", moves,
+         [False, False, False, False, False, False, False, True, True, False])
+
+# AudioLevel(hold=n) keeps firing while a loud sample is among the last n samples.
+held = trigger.AudioLevel(0.01, hold=4)
+plain = trigger.AudioLevel(0.01)
+win1 = Window(8, hop=1)
+fired = []
+for value in (0, 5000, 0, 0, 0, 0, 0, -5000, 0):
+    win1.push(array("h", (value,)))
+    held.poll(win1, 1)
+    plain.poll(win1, 1)
+    fired.append((held.take(), plain.take()))
+check.eq("audio level held for 4 samples", fired,
+         [(False, False), (True, True), (True, False), (True, False), (True, False),
+          (False, False), (False, False), (True, True), (True, False)])
+blocks = []
+for values in ((0, 5000, 0), (0, 0), (0, 0, 0, 0)):
+    for value in values:
+        win1.push(array("h", (value,)))
+    held.poll(win1, len(values))
+    blocks.append(held.take())
+check.eq("blocks: loud in it, loud 3 samples ago, loud 7 samples ago", blocks, [True, True, False])
+check.raises("hold is a count", ValueError, trigger.AudioLevel, 0.1, hold=-1)
 check.done()
