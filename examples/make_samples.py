@@ -22,6 +22,12 @@ HERE = Path(__file__).resolve().parent
 SEED = 4
 ANOMALY_FULL_SCALE_MG = 2000  # the example's sensor: +-2 g across the ADC's range
 ANOMALY_WAKE_MS = 2256  # main.py: 2 s of deep sleep + 256 ms to fill a window
+# What each recording holds, in order (tests/test_device_runtime.py checks the examples'
+# output against these).
+WAND_MOVES = ("idle", "circle", "idle", "punch", "idle", "shake", "idle")
+KEYWORD_WORDS = (None, "yes", None, "no", None)  # one second each; None: background only
+ANOMALY_STATES = ("healthy", "bearing")
+ANOMALY_STRETCH = 3 * ANOMALY_WAKE_MS * anomaly.RATE // 1000  # samples of each state
 
 
 def write_wav(path: Path, rate: int, samples: np.ndarray) -> None:
@@ -39,7 +45,7 @@ def hello_world() -> None:
 
 def magic_wand(rng: np.random.Generator) -> None:
     parts = []
-    for label in ("idle", "circle", "idle", "punch", "idle", "shake", "idle"):
+    for label in WAND_MOVES:
         part = gesture.generate(label, rng).astype(np.float64)
         if parts:
             # Each generated window has its own orientation and offset; shift it so that it
@@ -53,22 +59,18 @@ def magic_wand(rng: np.random.Generator) -> None:
 
 
 def keyword_sample(rng: np.random.Generator) -> None:
-    clips = [keyword._clip(None, rng),
-             keyword._clip(keyword._speak("yes", "en-us", 160, 50), rng),
-             keyword._clip(None, rng),
-             keyword._clip(keyword._speak("no", "en-us", 160, 50), rng),
-             keyword._clip(None, rng)]
+    clips = [keyword._clip(word and keyword._speak(word, "en-us", 160, 50), rng)
+             for word in KEYWORD_WORDS]
     write_wav(HERE / "keyword" / "sample.wav", keyword.RATE, np.concatenate(clips))
 
 
 def anomaly_sample(rng: np.random.Generator) -> None:
     # generate() sizes its signal by the module's SAMPLES: one continuous stretch per state,
     # three wake-ups long, so every window the board takes sees one steady machine.
-    stretch = 3 * ANOMALY_WAKE_MS * anomaly.RATE // 1000
     saved = anomaly.SAMPLES
     try:
-        anomaly.SAMPLES = stretch
-        signal = np.concatenate([anomaly.generate("healthy", rng), anomaly.generate("bearing", rng)])
+        anomaly.SAMPLES = ANOMALY_STRETCH
+        signal = np.concatenate([anomaly.generate(state, rng) for state in ANOMALY_STATES])
     finally:
         anomaly.SAMPLES = saved
     counts = np.clip(np.rint(signal * 32768 / ANOMALY_FULL_SCALE_MG), -32768, 32767)

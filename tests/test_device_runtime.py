@@ -4,11 +4,16 @@ Each script under tests/device/runtime/ prints one line per check and ends with 
 failed check raises, so the script exits non-zero with the reason. They run on the
 simulator firmware (the unix port), not CPython, each in its own temporary folder.
 """
+import math
 import os
+import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+
+from examples import make_samples
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNTIME = ROOT / "tests" / "device" / "runtime"
@@ -53,26 +58,81 @@ EXAMPLES = sorted(path.parent for path in (ROOT / "examples").glob("*/main.py"))
 MODELS = {"hello_world": "sine", "magic_wand": "gesture", "keyword": "keyword", "anomaly": "anomaly"}
 
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=lambda path: path.name)
-def test_example_prints_expected(micropython: str, example: Path, tmp_path: Path) -> None:
-    """Each example, on its recording, prints the lines of its expected.txt, as
-    `host run examples/NAME/main.py --board unix --rom MODELS --data examples/NAME/sample.*`."""
-    expected = example / "expected.txt"
-    if not expected.is_file():
-        pytest.skip(f"{expected.relative_to(ROOT)} missing: it is written from the example's"
-                    f" output once its model exists (host train {MODELS[example.name]} -o DIR)")
-    models = os.environ.get("TINYML_MODELS")
-    model = MODELS[example.name]
-    if not models or not (Path(models) / f"{model}.tflite").is_file():
-        pytest.skip(f"model {model}.tflite missing; run: host train {model} -o DIR and set"
-                    " TINYML_MODELS=DIR")
-    from host.romfs import write_image
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory):
+    """recipe -> a folder holding RECIPE.tflite and RECIPE.json, made by `host train RECIPE`.
 
-    image = tmp_path / "rom.img"
-    write_image(Path(models), image)
+    host train keeps its results in its cache (keyed by arguments and code), so only the
+    first run after a change trains (about two minutes for all four); later runs copy."""
+    root = tmp_path_factory.mktemp("models")
+    folders = {}
+
+    def get(recipe: str) -> Path:
+        if recipe not in folders:
+            if recipe == "keyword" and shutil.which("espeak-ng") is None:
+                pytest.skip("the keyword recipe's data needs espeak-ng (apt install espeak-ng)")
+            out = root / recipe
+            result = subprocess.run([sys.executable, "-m", "host", "train", recipe, "-o", str(out)],
+                                    cwd=ROOT, capture_output=True, text=True, timeout=1800)
+            assert result.returncode == 0, f"host train {recipe} failed:\n{result.stderr[-3000:]}"
+            folders[recipe] = out
+        return folders[recipe]
+
+    return get
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda path: path.name)
+def test_example_prints_expected(simulator, trained, example: Path) -> None:
+    """Each example, on its recording, does what it is for and prints its expected.txt, run as
+    `host run examples/NAME/main.py --board unix --rom MODELS --data examples/NAME/sample.*`."""
+    from host.run import run_script
+
     (data,) = example.glob("sample.*")
-    result = run_device(micropython, ["-c", "import tinyml.simulator"], tmp_path,
-                        TINYML_SCRIPT=str(example / "main.py"), TINYML_DATA=str(data),
-                        TINYML_ROMFS=str(image))
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.splitlines() == expected.read_text().splitlines()
+    result = run_script("unix", example / "main.py", rom_dir=trained(MODELS[example.name]),
+                        data=data, firmware=simulator, timeout=600)
+    assert result.returncode == 0, result.output
+    lines = result.output.splitlines()
+    BEHAVIOUR[example.name](lines)
+    assert lines == (example / "expected.txt").read_text().splitlines()
+
+
+# What each example must do with its recording (examples/make_samples.py says what the
+# recordings hold), checked before the exact text, so a wrong expected.txt cannot pass.
+
+def _hello_world(lines: list) -> None:
+    # the LED's brightness follows sin(x) over the knob's whole turn
+    xs = []
+    for line in lines:
+        x, y, led = (float(part.split("=")[1].rstrip("%")) for part in line.split())
+        assert abs(y - math.sin(x)) < 0.15, line
+        assert abs(led - min(max((math.sin(x) + 1) * 50, 0), 100)) < 8, line
+        xs.append(x)
+    assert xs[0] == 0 and xs[-1] == pytest.approx(2 * math.pi, abs=0.01) and len(xs) == 21
+
+
+def _magic_wand(lines: list) -> None:
+    # each move in the recording is named once, in order; rest wakes nothing
+    assert [line.split()[0] for line in lines] == [m for m in make_samples.WAND_MOVES if m != "idle"]
+
+
+def _keyword(lines: list) -> None:
+    # "yes" switches the LED on, "no" switches it off, background does nothing
+    act = {"yes": "yes -> LED on", "no": "no -> LED off"}
+    assert lines == [act[word] for word in make_samples.KEYWORD_WORDS if word]
+
+
+def _anomaly(lines: list) -> None:
+    # an alert exactly on the wakes whose window falls in the faulty part of the recording
+    window_ms = 1024 * 1000 // 4000
+    fault_ms = make_samples.ANOMALY_STRETCH * 1000 // 4000
+    assert len(lines) == 2 * make_samples.ANOMALY_STRETCH * 1000 // 4000 // make_samples.ANOMALY_WAKE_MS
+    for wake, line in enumerate(lines, 1):
+        start_ms = (wake - 1) * make_samples.ANOMALY_WAKE_MS
+        faulty = start_ms >= fault_ms
+        assert faulty or start_ms + window_ms <= fault_ms, "a window straddles the fault"
+        assert line.startswith(f"wake {wake}: score ") and line.endswith(
+            "ALERT: the machine sounds wrong" if faulty else " ok"), line
+
+
+BEHAVIOUR = {"hello_world": _hello_world, "magic_wand": _magic_wand, "keyword": _keyword,
+             "anomaly": _anomaly}

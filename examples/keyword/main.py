@@ -47,7 +47,9 @@ def act(scores):
         print("no -> LED off")
 
 
-# One second of audio, every 250 ms, only when something is louder than the background.
+# One second of audio, every 250 ms, while something in that second is louder than the
+# background: the model often names a word only once the word is well inside the window,
+# when the newest samples are quiet again, so the trigger holds for a window's length.
 Pipeline(mic, Window(prep["samples"], hop=prep["samples"] // 4), model,
          features=spectrogram, feature_buffer=inputs, quantize=False, on_result=act,
-         trigger=trigger.AudioLevel(0.01)).run()
+         trigger=trigger.AudioLevel(0.01, hold=prep["samples"])).run()
