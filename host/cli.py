@@ -19,6 +19,7 @@ COMMANDS = {
     "build": ("host.build", "build MicroPython firmware with the _tflm module for a board"),
     "romfs": ("host.romfs", "pack a folder into a ROMFS image (file data 16-byte aligned)"),
     "run": ("host.run", "run a MicroPython script on a board and stream its output"),
+    "repl": ("host.repl", "MicroPython's REPL on a board, with /rom from a folder"),
     "bench": ("host.bench", "cost of one invoke on a board: C loop vs Python, arena"),
     "demo": ("host.demo", "the main job on the simulator: sine model, firmware, inference"),
     "train": ("host.train", "train a recipe or a dataset folder into NAME.tflite + NAME.json"),

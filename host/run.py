@@ -45,24 +45,27 @@ def _stream(proc: subprocess.Popen, echo: bool, timeout: float | None) -> str:
     return "".join(lines)
 
 
+def simulator_command(fw: build.Firmware, script: Path | None, image: Path | None,
+                      data: Path | None) -> tuple[list[str], dict]:
+    """The simulator's command line and environment (see device/tinyml/simulator.py)."""
+    env = dict(os.environ)
+    for name, value in (("TINYML_SCRIPT", script), ("TINYML_ROMFS", image), ("TINYML_DATA", data)):
+        env.pop(name, None)
+        if value:
+            env[name] = str(value)
+    heap = fw.board.config["ram_bytes"]
+    return [str(fw.path), "-X", f"heapsize={heap}", "-c", "import tinyml.simulator"], env
+
+
 def _run_unix(fw: build.Firmware, script: Path, image: Path | None, data: Path | None, echo: bool,
               timeout: float | None) -> RunResult:
-    env = dict(os.environ)
-    env["TINYML_SCRIPT"] = str(script)
-    env.pop("TINYML_ROMFS", None)
-    env.pop("TINYML_DATA", None)
-    if image:
-        env["TINYML_ROMFS"] = str(image)
-    if data:
-        env["TINYML_DATA"] = str(data)
-    heap = fw.board.config["ram_bytes"]
-    cmd = [str(fw.path), "-X", f"heapsize={heap}", "-c", "import tinyml.simulator"]
+    cmd, env = simulator_command(fw, script, image, data)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     output = _stream(proc, echo, timeout)
     return RunResult(proc.returncode, output)
 
 
-def _mpremote(*args: str) -> list[str]:
+def mpremote_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "mpremote", *args]
 
 
@@ -81,7 +84,7 @@ def qemu_command(fw: build.Firmware, *, icount: bool = False) -> list[str]:
     return cmd
 
 
-def _start_qemu(fw: build.Firmware, icount: bool) -> tuple[subprocess.Popen, str]:
+def start_qemu(fw: build.Firmware, icount: bool) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen(qemu_command(fw, icount=icount), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True)
     deadline = time.monotonic() + QEMU_BOOT_TIMEOUT
@@ -95,18 +98,23 @@ def _start_qemu(fw: build.Firmware, icount: bool) -> tuple[subprocess.Popen, str
     raise CommandError(f"qemu-system-arm did not open its serial port ({' '.join(qemu_command(fw))})")
 
 
+def deploy_rom(port: str, image: Path, timeout: float | None = None) -> None:
+    """Write a ROMFS image into the board's ROM partition with mpremote."""
+    deploy = subprocess.run(mpremote_command("connect", port, "romfs", "deploy", str(image)),
+                            capture_output=True, text=True, timeout=timeout)
+    if deploy.returncode != 0:
+        raise CommandError(f"mpremote romfs deploy failed:\n{deploy.stdout}{deploy.stderr}")
+
+
 def _run_qemu(fw: build.Firmware, script: Path, image: Path | None, echo: bool, timeout: float | None,
               icount: bool) -> RunResult:
-    proc, port = _start_qemu(fw, icount)
+    proc, port = start_qemu(fw, icount)
     try:
         if image:
-            deploy = subprocess.run(_mpremote("connect", port, "romfs", "deploy", str(image)),
-                                    capture_output=True, text=True, timeout=timeout)
-            if deploy.returncode != 0:
-                raise CommandError(f"mpremote romfs deploy failed:\n{deploy.stdout}{deploy.stderr}")
+            deploy_rom(port, image, timeout)
         # mpremote soft-resets the board as it connects, and MicroPython mounts the ROM
         # partition at /rom on every reset, as on a real board.
-        cmd = _mpremote("connect", port, "run", str(script))
+        cmd = mpremote_command("connect", port, "run", str(script))
         runner = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         output = _stream(runner, echo, timeout)
         return RunResult(runner.returncode, output)

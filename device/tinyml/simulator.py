@@ -3,7 +3,7 @@
 `host run SCRIPT --board unix` starts `micropython -c "import tinyml.simulator"` with:
 TINYML_SCRIPT, the script to run as __main__; TINYML_ROMFS, an optional ROMFS image that is
 mounted at /rom as a board mounts its ROM partition; TINYML_DATA, the recording that
-tinyml.board replays as sensors.
+tinyml.board replays as sensors. Without TINYML_SCRIPT (`host repl`) it only mounts /rom.
 """
 import os
 import sys
@@ -22,6 +22,8 @@ def main():
     if image:
         _mount_rom(image)
     script = os.getenv("TINYML_SCRIPT")
+    if not script:
+        return
     with open(script) as f:
         source = f.read()
     folder = script.rsplit("/", 1)[0] if "/" in script else "."
