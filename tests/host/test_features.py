@@ -1,11 +1,8 @@
 """The board's integer features (device/tinyml/features.py) against their numpy twin."""
-import os
-import shutil
 import subprocess
 from array import array
 
 import numpy as np
-import pytest
 
 from host import features
 from host.paths import DEVICE_DIR
@@ -91,12 +88,10 @@ print(bytes(out).hex() + bytes(vibration).hex() + bytes(motion).hex())
 """
 
 
-def test_micropython_gives_the_same_bytes(tmp_path):
-    """The board's VM computes the same features (needs a `micropython` binary: set
-    $MICROPYTHON or put it on PATH, e.g. the simulator `host build --board unix` makes)."""
-    binary = os.environ.get("MICROPYTHON") or shutil.which("micropython")
-    if not binary:
-        pytest.skip("no micropython binary: set $MICROPYTHON (host build --board unix)")
+def test_micropython_gives_the_same_bytes(simulator, tmp_path):
+    """The board's VM computes the same features: the simulator firmware (`host build
+    --board unix`) on the package's source."""
+    binary = str(simulator.path)
     clip = _clips(np.random.default_rng(6))[4]
     (tmp_path / "clip.raw").write_bytes(clip.tobytes())
     (tmp_path / "check.py").write_text(MICROPYTHON_SCRIPT)
