@@ -1,6 +1,10 @@
 """Cost of Window.push: run under callgrind with BENCH_N=0 and BENCH_N=n; the difference / n.
 
     valgrind --tool=callgrind micropython bench_window.py   (BENCH_N in the environment)
+
+BENCH_WHAT gives the baselines the figure is read against: "loop" (the empty loop alone)
+and "copy" (the sample's 3 values copied one by one into a preallocated array, the least a
+Python window could do per sample); default "push".
 """
 import os
 from array import array
@@ -8,7 +12,28 @@ from array import array
 from tinyml import Window
 
 n = int(os.getenv("BENCH_N") or "0")
+what = os.getenv("BENCH_WHAT") or "push"
 window = Window(100, channels=3, typecode="h", hop=25)
 sample = array("h", (1, 2, 3))
-for _ in range(n):
-    window.push(sample)
+ring = array("h", bytes(2 * 300))
+
+
+def push(n):
+    for _ in range(n):
+        window.push(sample)
+
+
+def copy(n):
+    k = 0
+    for _ in range(n):
+        for c in range(3):
+            ring[k + c] = sample[c]
+        k = k + 3 if k < 297 else 0
+
+
+def loop(n):
+    for _ in range(n):
+        pass
+
+
+{"push": push, "copy": copy, "loop": loop}[what](n)
