@@ -18,4 +18,4 @@ MPY_CROSS_FLAGS += -march=armv7emsp
 MICROPY_HEAP_SIZE = 2097152
 MICROPY_PY_BTREE = 0
 # The qemu port has no C runtime: _tflm supplies the assert/abort hooks TFLM calls.
-TINYML_BARE_METAL = 1
+TINYML_RUNTIME_HOOKS = 1

@@ -6,9 +6,10 @@
 TFLM_MOD_DIR := $(USERMOD_DIR)
 
 SRC_USERMOD_C += $(TFLM_MOD_DIR)/modtflm.c
-# Boards whose port links no C runtime (set in their mpconfigboard.mk).
-ifeq ($(TINYML_BARE_METAL),1)
-SRC_USERMOD_C += $(TFLM_MOD_DIR)/bare_metal.c
+# abort/assert raise Python exceptions (set by the boards whose C runtime would otherwise end
+# the process or is absent: see runtime_hooks.c).
+ifeq ($(TINYML_RUNTIME_HOOKS),1)
+SRC_USERMOD_C += $(TFLM_MOD_DIR)/runtime_hooks.c
 endif
 CFLAGS_USERMOD += -I$(TFLM_MOD_DIR) \
 	-DTINYML_VERSION='"$(TINYML_VERSION)"' -DTINYML_TFLM_PIN='"$(TINYML_TFLM_PIN)"'

@@ -35,17 +35,25 @@ typedef struct _tflm_model_obj_t {
     void *storage;              // memory for the C++ interpreter
     void *interp;               // == storage while an interpreter lives there, else NULL
     void *arena_owner;          // heap block or buffer object holding the arena
+    mp_obj_t arena_buffer;      // the script's arena buffer, or MP_OBJ_NULL
     uint8_t *arena;
     size_t arena_size;
     size_t arena_used;
     mp_obj_t inputs;
     mp_obj_t outputs;
+    // Open models, so that an arena given to a second model can be refused. Not a GC root:
+    // a model leaves the list in close() or in its finaliser, before the GC frees it.
+    struct _tflm_model_obj_t *next_open;
 } tflm_model_obj_t;
+
+static tflm_model_obj_t *open_models;
 
 typedef struct _tflm_tensor_obj_t {
     mp_obj_base_t base;
     tflm_model_obj_t *model;
-    // The arena's owner too: a memoryview of this tensor stays valid after model.close().
+    // The arena's owner too, so the tensor's memory outlives model.close() while the tensor
+    // lives. A memoryview does not keep the tensor alive (MicroPython's memoryview holds only
+    // a pointer into the memory): it is valid while the tensor or its model is.
     void *arena_owner;
     uint8_t *data;
     size_t bytes;
@@ -90,9 +98,30 @@ static char typecode_of(int type) {
     }
 }
 
-static void check_open(const tflm_model_obj_t *self) {
+static void model_unlink(tflm_model_obj_t *self) {
+    for (tflm_model_obj_t **link = &open_models; *link != NULL; link = &(*link)->next_open) {
+        if (*link == self) {
+            *link = self->next_open;
+            break;
+        }
+    }
+    self->next_open = NULL;
+    self->interp = NULL;
+}
+
+// Raises unless the model can run: open, and its arena still where it was (a bytearray given
+// as the arena can be resized by the script, which moves its memory away from TFLM).
+static void check_open(tflm_model_obj_t *self) {
     if (self->interp == NULL) {
         mp_raise_ValueError(MP_ERROR_TEXT("model is closed"));
+    }
+    if (self->arena_buffer != MP_OBJ_NULL) {
+        mp_buffer_info_t buf;
+        if (!mp_get_buffer(self->arena_buffer, &buf, MP_BUFFER_WRITE) || buf.buf != self->arena
+            || buf.len < self->arena_size) {
+            model_unlink(self);
+            mp_raise_ValueError(MP_ERROR_TEXT("the arena buffer was resized while the model used it; model closed"));
+        }
     }
 }
 
@@ -198,58 +227,53 @@ static mp_float_t round_away(mp_float_t v) {
     return v >= 0 ? MICROPY_FLOAT_C_FUN(floor)(v + (mp_float_t)0.5) : -MICROPY_FLOAT_C_FUN(floor)(-v + (mp_float_t)0.5);
 }
 
+// Clamp to [lo, hi] without undefined behaviour: comparisons first, the cast last.
+static int64_t clamp_to(mp_float_t v, int64_t lo, int64_t hi) {
+    if (v <= (mp_float_t)lo) {
+        return lo;
+    }
+    if (v >= (mp_float_t)hi) {
+        return hi;
+    }
+    return (int64_t)v;
+}
+
 static void store_value(tflm_tensor_obj_t *t, size_t i, mp_float_t v) {
     if (t->type == TFLM_FLOAT32) {
         ((float *)t->data)[i] = (float)v;
         return;
+    }
+    if (v != v) {
+        mp_raise_ValueError(MP_ERROR_TEXT("cannot quantize NaN"));
     }
     if (is_quantized(t)) {
         v = round_away(v / t->scale) + t->zero_point;
     } else {
         v = round_away(v);
     }
-    mp_float_t lo, hi;
     switch (t->type) {
         case TFLM_INT8:
-            lo = -128, hi = 127;
+            ((int8_t *)t->data)[i] = (int8_t)clamp_to(v, INT8_MIN, INT8_MAX);
             break;
         case TFLM_UINT8:
         case TFLM_BOOL:
-            lo = 0, hi = 255;
+            ((uint8_t *)t->data)[i] = (uint8_t)clamp_to(v, 0, UINT8_MAX);
             break;
         case TFLM_INT16:
-            lo = -32768, hi = 32767;
+            ((int16_t *)t->data)[i] = (int16_t)clamp_to(v, INT16_MIN, INT16_MAX);
             break;
         case TFLM_UINT16:
-            lo = 0, hi = 65535;
-            break;
-        default:
-            lo = (mp_float_t)-2147483648.0, hi = (mp_float_t)2147483647.0;
-            break;
-    }
-    v = v < lo ? lo : (v > hi ? hi : v);
-    switch (t->type) {
-        case TFLM_INT8:
-            ((int8_t *)t->data)[i] = (int8_t)v;
-            break;
-        case TFLM_UINT8:
-        case TFLM_BOOL:
-            ((uint8_t *)t->data)[i] = (uint8_t)v;
-            break;
-        case TFLM_INT16:
-            ((int16_t *)t->data)[i] = (int16_t)v;
-            break;
-        case TFLM_UINT16:
-            ((uint16_t *)t->data)[i] = (uint16_t)v;
+            ((uint16_t *)t->data)[i] = (uint16_t)clamp_to(v, 0, UINT16_MAX);
             break;
         case TFLM_INT32:
-            ((int32_t *)t->data)[i] = (int32_t)v;
+            ((int32_t *)t->data)[i] = (int32_t)clamp_to(v, INT32_MIN, INT32_MAX);
             break;
         case TFLM_UINT32:
-            ((uint32_t *)t->data)[i] = (uint32_t)v;
+            ((uint32_t *)t->data)[i] = (uint32_t)clamp_to(v, 0, UINT32_MAX);
             break;
         default:
-            ((int64_t *)t->data)[i] = (int64_t)v;
+            // 2**63 - 1 is not a float; the largest float below 2**63 is.
+            ((int64_t *)t->data)[i] = clamp_to(v, INT64_MIN, (int64_t)0x7FFFFF8000000000LL);
             break;
     }
 }
@@ -324,6 +348,10 @@ static bool buffer_value(const mp_buffer_info_t *buf, size_t i, mp_float_t *out)
     }
 }
 
+static bool is_number_typecode(char typecode) {
+    return typecode != 0 && strchr("fdbBhHiI", typecode) != NULL;
+}
+
 static size_t typecode_size(char typecode) {
     switch (typecode) {
         case 'd':
@@ -351,9 +379,12 @@ static mp_obj_t tensor_quantize(mp_obj_t self_in, mp_obj_t values) {
     tflm_tensor_obj_t *self = MP_OBJ_TO_PTR(self_in);
     check_open(self->model);
     check_numeric(self);
+    if (mp_obj_is_str(values)) {
+        mp_raise_TypeError(MP_ERROR_TEXT("values must be numbers, not a str"));
+    }
     mp_buffer_info_t buf;
-    mp_float_t v;
-    if (mp_get_buffer(values, &buf, MP_BUFFER_READ) && buffer_value(&buf, 0, &v)) {
+    mp_float_t v = 0;
+    if (mp_get_buffer(values, &buf, MP_BUFFER_READ) && is_number_typecode(buf.typecode)) {
         size_t n = buf.len / typecode_size(buf.typecode);
         if (n != self->count) {
             wrong_count(self, n);
@@ -364,18 +395,8 @@ static mp_obj_t tensor_quantize(mp_obj_t self_in, mp_obj_t values) {
         }
         return mp_const_none;
     }
+    // Through an iterator, which stays safe when a value's __float__ changes the container.
     size_t n = 0;
-    if (mp_obj_is_type(values, &mp_type_list) || mp_obj_is_type(values, &mp_type_tuple)) {
-        mp_obj_t *items;
-        mp_obj_get_array(values, &n, &items);
-        if (n != self->count) {
-            wrong_count(self, n);
-        }
-        for (size_t i = 0; i < n; i++) {
-            store_value(self, i, mp_obj_get_float(items[i]));
-        }
-        return mp_const_none;
-    }
     mp_obj_iter_buf_t iter_buf;
     mp_obj_t iter = mp_getiter(values, &iter_buf);
     mp_obj_t item;
@@ -383,7 +404,10 @@ static mp_obj_t tensor_quantize(mp_obj_t self_in, mp_obj_t values) {
         if (n >= self->count) {
             wrong_count(self, n + 1);
         }
-        store_value(self, n++, mp_obj_get_float(item));
+        v = mp_obj_get_float(item);
+        // The conversion may have run Python code that closed the model.
+        check_open(self->model);
+        store_value(self, n++, v);
     }
     if (n != self->count) {
         wrong_count(self, n);
@@ -481,11 +505,7 @@ static size_t largest_free_block(void) {
 }
 
 static bool arena_fits(tflm_model_obj_t *self, uint8_t *arena, size_t size) {
-    if (tflm_create(self->storage, self->data, arena, size) != NULL) {
-        return false;
-    }
-    tflm_destroy(self->storage);
-    return true;
+    return tflm_create(self->storage, self->data, arena, size) == NULL;
 }
 
 // The smallest arena (a multiple of ARENA_ALIGN) in which AllocateTensors succeeds, found in
@@ -510,7 +530,6 @@ static size_t measure_arena(tflm_model_obj_t *self, const char **error) {
         return 0;
     }
     size_t used = tflm_arena_used(self->storage);
-    tflm_destroy(self->storage);
     // Grow from what TFLM reports until it fits, then bisect down to the smallest size.
     size_t fails = used > 2 * ARENA_ALIGN ? (used & ~(size_t)(ARENA_ALIGN - 1)) - ARENA_ALIGN : 0;
     size_t fits = trial_size;
@@ -551,10 +570,30 @@ static void model_make_tensors(tflm_model_obj_t *self) {
     }
 }
 
-static void model_release(tflm_model_obj_t *self) {
-    if (self->interp != NULL) {
-        tflm_destroy(self->interp);
-        self->interp = NULL;
+static bool overlaps(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len) {
+    return a < b + b_len && b < a + a_len;
+}
+
+static const tflm_model_obj_t *model_using(const uint8_t *arena, size_t size) {
+    for (const tflm_model_obj_t *m = open_models; m != NULL; m = m->next_open) {
+        if (overlaps(arena, size, m->arena, m->arena_size)) {
+            return m;
+        }
+    }
+    return NULL;
+}
+
+// A script's arena buffer must be its model's alone: TFLM keeps its working state in it.
+static void check_arena_free(const uint8_t *arena, size_t size, const uint8_t *model, size_t model_len) {
+    if (overlaps(arena, size, model, model_len)) {
+        mp_raise_ValueError(MP_ERROR_TEXT("the arena overlaps the model's own bytes"));
+    }
+    if (model_using(arena, size) != NULL) {
+        // An unreachable model may still hold it until the GC finalises it.
+        gc_collect();
+        if (model_using(arena, size) != NULL) {
+            mp_raise_ValueError(MP_ERROR_TEXT("the arena is in use by another open model; close it first"));
+        }
     }
 }
 
@@ -572,6 +611,11 @@ static mp_obj_t model_make_new(const mp_obj_type_t *type, size_t n_args, size_t 
         source = open_model_file(source);
     }
     mp_buffer_info_t model_buf;
+    if (mp_get_buffer(source, &model_buf, MP_BUFFER_WRITE)) {
+        // TFLM reads the flatbuffer again while it runs: a buffer the script can change or
+        // resize (a bytearray) is copied, so only what was verified is ever read.
+        source = mp_obj_new_bytes(model_buf.buf, model_buf.len);
+    }
     mp_get_buffer_raise(source, &model_buf, MP_BUFFER_READ);
 
     const char *error = tflm_validate(model_buf.buf, model_buf.len);
@@ -592,6 +636,7 @@ static mp_obj_t model_make_new(const mp_obj_type_t *type, size_t n_args, size_t 
     self->len = model_buf.len;
     self->inputs = mp_const_empty_tuple;
     self->outputs = mp_const_empty_tuple;
+    self->arena_buffer = MP_OBJ_NULL;
     self->storage = m_malloc(tflm_interpreter_size());
 
     mp_obj_t arena_arg = args[ARG_arena].u_obj;
@@ -613,10 +658,14 @@ static mp_obj_t model_make_new(const mp_obj_type_t *type, size_t n_args, size_t 
         self->arena = m_malloc(self->arena_size);
         self->arena_owner = self->arena;
     } else {
-        mp_get_buffer_raise(arena_arg, &arena_buf, MP_BUFFER_WRITE);
+        if (!mp_get_buffer(arena_arg, &arena_buf, MP_BUFFER_WRITE)) {
+            mp_raise_TypeError(MP_ERROR_TEXT("arena must be None, a size or a writable buffer"));
+        }
+        check_arena_free(arena_buf.buf, arena_buf.len, self->data, self->len);
         self->arena = arena_buf.buf;
         self->arena_size = arena_buf.len;
         self->arena_owner = MP_OBJ_TO_PTR(arena_arg);
+        self->arena_buffer = arena_arg;
     }
 
     error = self->arena_size < tflm_arena_minimum() ? "arena too small"
@@ -636,6 +685,8 @@ static mp_obj_t model_make_new(const mp_obj_type_t *type, size_t n_args, size_t 
     }
     self->interp = self->storage;
     self->arena_used = tflm_arena_used(self->interp);
+    self->next_open = open_models;
+    open_models = self;
     model_make_tensors(self);
     return MP_OBJ_FROM_PTR(self);
 }
@@ -663,6 +714,7 @@ static mp_obj_t model_invoke(mp_obj_t self_in) {
 static MP_DEFINE_CONST_FUN_OBJ_1(model_invoke_obj, model_invoke);
 
 // model.benchmark(n): ticks_us spent in n invokes run by a C loop, with no Python in between.
+// Ctrl-C stops it between two invokes.
 static mp_obj_t model_benchmark(mp_obj_t self_in, mp_obj_t n_in) {
     tflm_model_obj_t *self = MP_OBJ_TO_PTR(self_in);
     check_open(self);
@@ -670,9 +722,16 @@ static mp_obj_t model_benchmark(mp_obj_t self_in, mp_obj_t n_in) {
     if (n < 0) {
         mp_raise_ValueError(MP_ERROR_TEXT("n must be >= 0"));
     }
+    const char *error = NULL;
     mp_uint_t start = mp_hal_ticks_us();
-    const char *error = tflm_invoke_n(self->interp, n);
+    for (mp_int_t i = 0; i < n && error == NULL; i++) {
+        error = tflm_invoke(self->interp);
+        if (MP_STATE_THREAD(mp_pending_exception) != MP_OBJ_NULL) {
+            break;
+        }
+    }
     mp_uint_t elapsed = (mp_hal_ticks_us() - start) & (MICROPY_PY_TIME_TICKS_PERIOD - 1);
+    mp_handle_pending(true);
     if (error != NULL) {
         mp_raise_msg_varg(&mp_type_RuntimeError, MP_ERROR_TEXT("%s"), error);
     }
@@ -702,18 +761,20 @@ static mp_obj_t model_output(mp_obj_t self_in, mp_obj_t index_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(model_output_obj, model_output);
 
-// Frees the interpreter and drops the arena; a memoryview of a tensor taken before stays
-// valid memory (the tensor keeps the arena alive) but every method now raises.
+// Frees the interpreter and drops the arena; the model's tensors keep their memory while
+// they live, but every method now raises.
+//
+// TFLM's MicroInterpreter destructor is never run: all it does is call the kernels' free
+// hooks, which no TFLM kernel has, and from a finaliser it would read an arena the GC may
+// already have handed out again.
 static mp_obj_t model_close(mp_obj_t self_in) {
     tflm_model_obj_t *self = MP_OBJ_TO_PTR(self_in);
-    if (self->interp != NULL) {
-        tflm_destroy(self->interp);
-        self->interp = NULL;
-    }
+    model_unlink(self);
     m_free(self->storage, tflm_interpreter_size());
     self->storage = NULL;
     self->arena = NULL;
     self->arena_owner = NULL;
+    self->arena_buffer = MP_OBJ_NULL;
     self->inputs = mp_const_empty_tuple;
     self->outputs = mp_const_empty_tuple;
     return mp_const_none;
@@ -722,7 +783,7 @@ static MP_DEFINE_CONST_FUN_OBJ_1(model_close_obj, model_close);
 
 // The finaliser runs inside the GC sweep, where freeing heap blocks is not allowed.
 static mp_obj_t model_del(mp_obj_t self_in) {
-    model_release(MP_OBJ_TO_PTR(self_in));
+    model_unlink(MP_OBJ_TO_PTR(self_in));
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(model_del_obj, model_del);

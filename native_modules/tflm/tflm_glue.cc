@@ -118,22 +118,24 @@ size_t element_size(tflite::TensorType type) {
 const char *validate_tensor(const tflite::Tensor *tensor, const tflite::Model *model, size_t model_len) {
     const auto *buffers = model->buffers();
     size_t buffer_count = buffers ? buffers->size() : 0;
-    if (tensor->buffer() >= buffer_count && !(tensor->buffer() == 0 && buffer_count == 0)) {
+    if (tensor->buffer() >= buffer_count) {
         return fail("corrupt model: a tensor names buffer %lu of %lu", tensor->buffer(), buffer_count);
     }
     uint64_t elements = 1;
-    if (tensor->shape() != nullptr) {
-        if (tensor->shape()->size() > 8) {
-            return fail("corrupt model: a tensor has %lu dimensions (at most 8)", tensor->shape()->size());
+    if (tensor->shape() == nullptr) {
+        // The converter writes every tensor's shape, [] for a scalar.
+        return "corrupt model: a tensor has no shape";
+    }
+    if (tensor->shape()->size() > 8) {
+        return fail("corrupt model: a tensor has %lu dimensions (at most 8)", tensor->shape()->size());
+    }
+    for (int32_t dim : *tensor->shape()) {
+        if (dim < 0) {
+            return "unsupported model: a tensor has a dynamic or negative dimension";
         }
-        for (int32_t dim : *tensor->shape()) {
-            if (dim < 0) {
-                return "unsupported model: a tensor has a dynamic or negative dimension";
-            }
-            elements *= static_cast<uint64_t>(dim);
-            if (elements > 0x7fffffffu) {
-                return "corrupt model: a tensor has more than 2**31 elements";
-            }
+        elements *= static_cast<uint64_t>(dim);
+        if (elements > 0x7fffffffu) {
+            return "corrupt model: a tensor has more than 2**31 elements";
         }
     }
     const auto *quant = tensor->quantization();
@@ -151,9 +153,6 @@ const char *validate_tensor(const tflite::Tensor *tensor, const tflite::Model *m
                 return "corrupt model: per-channel quantization does not match the tensor's shape";
             }
         }
-    }
-    if (buffer_count == 0) {
-        return nullptr;
     }
     const tflite::Buffer *buffer = buffers->Get(tensor->buffer());
     size_t data_bytes = 0;
@@ -198,6 +197,58 @@ const char *validate_subgraph_refs(const tflite::Operator *op, size_t subgraph_c
         }
     }
     return nullptr;
+}
+
+// The options table these operators' kernels read; without it they would run with zeroed
+// parameters (strides of 0, ...).
+tflite::BuiltinOptions required_options(tflite::BuiltinOperator op) {
+    switch (op) {
+        case tflite::BuiltinOperator_CONV_2D:
+            return tflite::BuiltinOptions_Conv2DOptions;
+        case tflite::BuiltinOperator_DEPTHWISE_CONV_2D:
+            return tflite::BuiltinOptions_DepthwiseConv2DOptions;
+        case tflite::BuiltinOperator_AVERAGE_POOL_2D:
+        case tflite::BuiltinOperator_MAX_POOL_2D:
+        case tflite::BuiltinOperator_L2_POOL_2D:
+            return tflite::BuiltinOptions_Pool2DOptions;
+        case tflite::BuiltinOperator_TRANSPOSE_CONV:
+            return tflite::BuiltinOptions_TransposeConvOptions;
+        case tflite::BuiltinOperator_SOFTMAX:
+            return tflite::BuiltinOptions_SoftmaxOptions;
+        default:
+            return tflite::BuiltinOptions_NONE;
+    }
+}
+
+const char *validate_options(const tflite::Operator *op, tflite::BuiltinOperator code) {
+    if (op->builtin_options_type() != tflite::BuiltinOptions_NONE && op->builtin_options() == nullptr) {
+        return "corrupt model: an operator names an options table that is missing";
+    }
+    tflite::BuiltinOptions required = required_options(code);
+    if (required != tflite::BuiltinOptions_NONE &&
+        (op->builtin_options_type() != required || op->builtin_options() == nullptr)) {
+        return "corrupt model: an operator lacks the options its kernel needs";
+    }
+    return nullptr;
+}
+
+// Kernels fetch their first inputs without checking for the "absent" index -1; only the
+// recurrent kernels take their second input as optional.
+bool required_inputs_present(const tflite::Operator *op, tflite::BuiltinOperator code) {
+    const auto *inputs = op->inputs();
+    if (inputs == nullptr) {
+        return true;
+    }
+    bool second_optional = code == tflite::BuiltinOperator_UNIDIRECTIONAL_SEQUENCE_LSTM ||
+                           code == tflite::BuiltinOperator_LSTM ||
+                           code == tflite::BuiltinOperator_BIDIRECTIONAL_SEQUENCE_LSTM;
+    size_t required = second_optional ? 1 : 2;
+    for (size_t i = 0; i < inputs->size() && i < required; i++) {
+        if (inputs->Get(i) < 0) {
+            return false;
+        }
+    }
+    return true;
 }
 
 const tflite::OperatorCode *op_code(const uint8_t *model_data, size_t index) {
@@ -269,6 +320,10 @@ const char *tflm_validate(const uint8_t *data, size_t len) {
     const auto *codes = model->operator_codes();
     size_t code_count = codes ? codes->size() : 0;
     size_t buffer_count = model->buffers() ? model->buffers()->size() : 0;
+    if (buffer_count == 0) {
+        // TFLM reads buffer 0 (the converter's empty buffer) for every tensor without data.
+        return "corrupt model: it has no buffers";
+    }
     if (model->metadata() != nullptr) {
         for (const auto *metadata : *model->metadata()) {
             if (metadata->buffer() >= buffer_count) {
@@ -276,14 +331,21 @@ const char *tflm_validate(const uint8_t *data, size_t len) {
             }
         }
     }
+    for (size_t i = 0; i < code_count; i++) {
+        tflite::BuiltinOperator builtin = tflite::GetBuiltinCode(codes->Get(i));
+        if (builtin < tflite::BuiltinOperator_MIN || builtin > tflite::BuiltinOperator_MAX) {
+            return fail("unsupported model: unknown operator code %lu", static_cast<unsigned long>(builtin));
+        }
+    }
     for (const auto *subgraph : *subgraphs) {
-        size_t tensor_count = subgraph->tensors() ? subgraph->tensors()->size() : 0;
-        if (tensor_count > 0) {
-            for (const auto *tensor : *subgraph->tensors()) {
-                const char *error = validate_tensor(tensor, model, len);
-                if (error != nullptr) {
-                    return error;
-                }
+        if (subgraph->tensors() == nullptr) {
+            return "corrupt model: a subgraph has no tensor list";
+        }
+        size_t tensor_count = subgraph->tensors()->size();
+        for (const auto *tensor : *subgraph->tensors()) {
+            const char *error = validate_tensor(tensor, model, len);
+            if (error != nullptr) {
+                return error;
             }
         }
         if (!indices_ok(subgraph->inputs(), tensor_count, false) ||
@@ -297,20 +359,21 @@ const char *tflm_validate(const uint8_t *data, size_t len) {
             if (op->opcode_index() >= code_count) {
                 return fail("corrupt model: an operator uses code %lu of %lu", op->opcode_index(), code_count);
             }
-            if (!indices_ok(op->inputs(), tensor_count, true) || !indices_ok(op->outputs(), tensor_count, true) ||
+            if (!indices_ok(op->inputs(), tensor_count, true) || !indices_ok(op->outputs(), tensor_count, false) ||
                 !indices_ok(op->intermediates(), tensor_count, true)) {
                 return "corrupt model: an operator names a tensor that does not exist";
             }
+            tflite::BuiltinOperator code = tflite::GetBuiltinCode(codes->Get(op->opcode_index()));
+            if (!required_inputs_present(op, code)) {
+                return "corrupt model: an operator lacks one of its first inputs";
+            }
             const char *error = validate_subgraph_refs(op, subgraphs->size());
+            if (error == nullptr) {
+                error = validate_options(op, code);
+            }
             if (error != nullptr) {
                 return error;
             }
-        }
-    }
-    for (size_t i = 0; i < code_count; i++) {
-        tflite::BuiltinOperator builtin = tflite::GetBuiltinCode(codes->Get(i));
-        if (builtin < tflite::BuiltinOperator_MIN || builtin > tflite::BuiltinOperator_MAX) {
-            return fail("unsupported model: unknown operator code %lu", static_cast<unsigned long>(builtin));
         }
     }
     return nullptr;
@@ -351,14 +414,7 @@ const char *tflm_create(void *storage, const uint8_t *model_data, uint8_t *arena
     } else if (interp->AllocateTensors() != kTfLiteOk) {
         error = with_log("AllocateTensors failed");
     }
-    if (error != nullptr) {
-        interp->~MicroInterpreter();
-    }
     return error;
-}
-
-void tflm_destroy(void *storage) {
-    interpreter(storage)->~MicroInterpreter();
 }
 
 size_t tflm_arena_used(void *storage) {
@@ -369,16 +425,6 @@ const char *tflm_invoke(void *storage) {
     clear_log();
     if (interpreter(storage)->Invoke() != kTfLiteOk) {
         return with_log("Invoke failed");
-    }
-    return nullptr;
-}
-
-const char *tflm_invoke_n(void *storage, uint32_t n) {
-    tflite::MicroInterpreter *interp = interpreter(storage);
-    for (uint32_t i = 0; i < n; i++) {
-        if (interp->Invoke() != kTfLiteOk) {
-            return "Invoke failed";
-        }
     }
     return nullptr;
 }

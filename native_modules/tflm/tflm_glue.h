@@ -37,9 +37,10 @@ const char *tflm_missing_op(const uint8_t *model, int *version);
 // dereference a null allocator), so they are refused before TFLM sees them.
 size_t tflm_arena_minimum(void);
 
-// Construct an interpreter in `storage` and allocate its tensors in the arena.
+// Construct an interpreter in `storage` and allocate its tensors in the arena. It is never
+// destroyed: its destructor only calls kernels' free hooks, which no TFLM kernel has, so the
+// storage and the arena are simply freed (see model_close in modtflm.c).
 const char *tflm_create(void *storage, const uint8_t *model, uint8_t *arena, size_t arena_size);
-void tflm_destroy(void *storage);
 size_t tflm_arena_used(void *storage);
 const char *tflm_invoke(void *storage);
 
@@ -60,9 +61,6 @@ const char *tflm_type_name(int type);
 int tinyml_vsnprintf(char *buffer, size_t size, const char *format, va_list args);
 
 size_t tflm_type_size(int type);
-
-// Run Invoke() n times in a C loop: the baseline for the cost of the Python binding.
-const char *tflm_invoke_n(void *storage, uint32_t n);
 
 #ifdef __cplusplus
 }
