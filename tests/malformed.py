@@ -169,6 +169,13 @@ def _semantic(good: bytes) -> list[tuple[str, bytes]]:
         buffer = model.buffers[weights(model).buffer]
         buffer.data, buffer.offset, buffer.size = None, 1 << 40, 64
 
+    def first_absent(attr):
+        """The first operator's first `attr` tensor index made -1, TFLite's "no tensor"."""
+        def edit(model):
+            op = graph(model).operators[0]
+            setattr(op, attr, [-1, *list(getattr(op, attr))[1:]])
+        return edit
+
     cases = [
         ("schema_version_99", set_attr(lambda m: m, "version", 99)),
         ("no_subgraphs", set_attr(lambda m: m, "subgraphs", [])),
@@ -186,6 +193,11 @@ def _semantic(good: bytes) -> list[tuple[str, bytes]]:
         ("op_no_outputs", set_attr(lambda m: graph(m).operators[0], "outputs", [])),
         ("op_no_inputs", set_attr(lambda m: graph(m).operators[0], "inputs", [])),
         ("input_shape_mismatch", set_attr(quantized_input, "shape", [1, 3, 5])),
+        # Cases a review's fuzzing found crashing TFLM before the module checked them.
+        ("options_table_missing", set_attr(lambda m: graph(m).operators[0], "builtinOptions", None)),
+        ("first_input_absent", first_absent("inputs")),
+        ("no_tensor_list", set_attr(graph, "tensors", None)),
+        ("tensor_without_shape", set_attr(weights, "shape", None)),
     ]
     return [(name, edited(edit)) for name, edit in cases]
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import device_rom
@@ -44,6 +45,40 @@ def test_zero_copy(board_firmware, zoo, tmp_path):
     output = run_on_board(board_firmware, "zerocopy.py", tmp_path)
     print(output)
     device_rom.check_zerocopy(output, zoo)
+
+
+FUZZ_MODELS = ("fc_int8", "cnn_int8", "lstm_float")
+FUZZ_CASES = 1200
+
+
+def write_fuzz_rom(folder: Path, zoo) -> list[str]:
+    """Seeded damage: 1 to 8 random bytes of a zoo model set to random values."""
+    rng = np.random.default_rng(20261121)
+    sources = {m.name: m.path.read_bytes() for m in zoo if m.name in FUZZ_MODELS}
+    names = []
+    for i in range(FUZZ_CASES):
+        base = FUZZ_MODELS[i % len(FUZZ_MODELS)]
+        data = bytearray(sources[base])
+        for offset in rng.integers(0, len(data), size=int(rng.integers(1, 9))):
+            data[offset] = int(rng.integers(0, 256))
+        names.append(f"f{i}_{base}.tflite")
+        (folder / names[-1]).write_bytes(bytes(data))
+    (folder / "fuzz.txt").write_text("\n".join(names))
+    return names
+
+
+@pytest.mark.slow
+def test_damaged_models_under_address_sanitizer(zoo, tmp_path):
+    """Randomly damaged models on the AddressSanitizer simulator: each loads and runs or
+    raises; none crashes the VM or makes ASan report."""
+    from conftest import firmware_for
+
+    names = write_fuzz_rom(tmp_path, zoo)
+    output = run_on_board(firmware_for("unix", asan=True), "fuzz.py", tmp_path)
+    assert "AddressSanitizer" not in output, output[-3000:]
+    lines = [line for line in output.splitlines() if line.startswith("CASE ")]
+    assert [line.split()[1] for line in lines] == names, output[-3000:]
+    assert output.rstrip().endswith("DONE"), output[-3000:]
 
 
 @pytest.mark.slow

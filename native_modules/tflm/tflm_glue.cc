@@ -232,18 +232,28 @@ const char *validate_options(const tflite::Operator *op, tflite::BuiltinOperator
     return nullptr;
 }
 
-// Kernels fetch their first inputs without checking for the "absent" index -1; only the
-// recurrent kernels take their second input as optional.
+// Kernels fetch their first inputs without checking for the "absent" index -1. The LSTM
+// kernel reads the type of its weights and biases before it checks they exist, so for it
+// every tensor it requires must be there (TFLM's lstm_eval.cc, LstmTensors).
 bool required_inputs_present(const tflite::Operator *op, tflite::BuiltinOperator code) {
     const auto *inputs = op->inputs();
-    if (inputs == nullptr) {
+    // TFLM turns the index lists into arrays without a null check.
+    if (inputs == nullptr || op->outputs() == nullptr) {
+        return false;
+    }
+    if (code == tflite::BuiltinOperator_UNIDIRECTIONAL_SEQUENCE_LSTM) {
+        static const uint8_t kLstmRequired[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 12, 13, 14, 15, 18, 19};
+        if (inputs->size() != 24) {
+            return false;
+        }
+        for (uint8_t index : kLstmRequired) {
+            if (inputs->Get(index) < 0) {
+                return false;
+            }
+        }
         return true;
     }
-    bool second_optional = code == tflite::BuiltinOperator_UNIDIRECTIONAL_SEQUENCE_LSTM ||
-                           code == tflite::BuiltinOperator_LSTM ||
-                           code == tflite::BuiltinOperator_BIDIRECTIONAL_SEQUENCE_LSTM;
-    size_t required = second_optional ? 1 : 2;
-    for (size_t i = 0; i < inputs->size() && i < required; i++) {
+    for (size_t i = 0; i < inputs->size() && i < 2; i++) {
         if (inputs->Get(i) < 0) {
             return false;
         }
