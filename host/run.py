@@ -12,7 +12,7 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,18 +30,24 @@ class RunResult:
 
 
 def _stream(proc: subprocess.Popen, echo: bool, timeout: float | None) -> str:
-    """Collect a process's output line by line, echoing it as it comes."""
+    """Collect a process's output line by line, echoing it as it comes; kill it after
+    `timeout` seconds even if it has gone silent."""
     lines = []
-    deadline = time.monotonic() + timeout if timeout else None
-    for line in proc.stdout:
-        lines.append(line)
-        if echo:
-            sys.stdout.write(line)
-            sys.stdout.flush()
-        if deadline and time.monotonic() > deadline:
-            proc.kill()
-            raise CommandError(f"the script ran longer than {timeout:.0f} s")
-    proc.wait()
+    watchdog = threading.Timer(timeout, proc.kill) if timeout else None
+    if watchdog:
+        watchdog.start()
+    try:
+        for line in proc.stdout:
+            lines.append(line)
+            if echo:
+                sys.stdout.write(line)
+                sys.stdout.flush()
+        proc.wait()
+    finally:
+        if watchdog:
+            watchdog.cancel()
+    if watchdog and watchdog.finished.is_set() and proc.returncode < 0:
+        raise CommandError(f"the script ran longer than {timeout:.0f} s:\n" + "".join(lines[-20:]))
     return "".join(lines)
 
 
@@ -87,14 +93,18 @@ def qemu_command(fw: build.Firmware, *, icount: bool = False) -> list[str]:
 def start_qemu(fw: build.Firmware, icount: bool) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen(qemu_command(fw, icount=icount), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True)
-    deadline = time.monotonic() + QEMU_BOOT_TIMEOUT
-    for line in proc.stdout:
-        match = QEMU_PTY.search(line)
-        if match:
-            return proc, match.group(1)
-        if time.monotonic() > deadline:
-            break
+    # QEMU names its pseudo-terminal first thing; a QEMU that says nothing is killed.
+    watchdog = threading.Timer(QEMU_BOOT_TIMEOUT, proc.kill)
+    watchdog.start()
+    try:
+        for line in proc.stdout:
+            match = QEMU_PTY.search(line)
+            if match:
+                return proc, match.group(1)
+    finally:
+        watchdog.cancel()
     proc.kill()
+    proc.wait()
     raise CommandError(f"qemu-system-arm did not open its serial port ({' '.join(qemu_command(fw))})")
 
 
