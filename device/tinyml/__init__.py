@@ -22,11 +22,15 @@ _LAZY = {
 def __getattr__(name):
     # MicroPython asks the package's __getattr__ before it imports a submodule, so
     # `from tinyml import power` arrives here too.
-    submodule = _LAZY.get(name)
+    submodule = "tinyml." + _LAZY.get(name, name)
     try:
-        module = __import__("tinyml." + (submodule or name), None, None, (name,))
-    except ImportError:
+        module = __import__(submodule, None, None, (name,))
+    except ImportError as err:
+        # Only "no such submodule" is "no such attribute"; an import failing inside an
+        # existing submodule is the script's real error.
+        if submodule not in str(err):
+            raise
         raise AttributeError(name)
-    value = getattr(module, name) if submodule else module
+    value = getattr(module, name) if name in _LAZY else module
     globals()[name] = value
     return value
