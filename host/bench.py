@@ -43,7 +43,8 @@ def bench(model: Path, board_id: str) -> Bench:
     if not model.is_file():
         raise CommandError(f"no such model: {model}")
     firmware = build.firmware(board_id)
-    icount = firmware.board.is_cross
+    # Only QEMU's clock counts instructions; a real board's counts microseconds.
+    icount = firmware.board.port == "qemu"
     with tempfile.TemporaryDirectory(prefix="tinyml-bench-") as tmp:
         shutil.copy(model, Path(tmp) / "model.tflite")
         result = run_script(board_id, SCRIPT, rom_dir=Path(tmp), icount=icount, firmware=firmware)
@@ -51,7 +52,7 @@ def bench(model: Path, board_id: str) -> Bench:
         raise CommandError(f"the benchmark failed on the board:\n{result.output}")
     values = {}
     for line in result.output.splitlines():
-        key, *fields = line.split()
+        key, *fields = line.split() or [""]
         if fields and all(f.lstrip("-").isdigit() for f in fields):
             values[key] = [int(f) for f in fields]
     n = values["N"][0]

@@ -31,7 +31,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"2/3 building the firmware for {args.board}", file=sys.stderr, flush=True)
         firmware = build.firmware(args.board)
         print("3/3 running the model on the board", file=sys.stderr, flush=True)
-        (models / "sine.json").unlink()
         result = run_command.run_script(args.board, DEMO_SCRIPT, rom_dir=models, echo=True, firmware=firmware)
     if result.returncode != 0 or "AGREE" not in result.output.split():
         raise CommandError("the model's predictions do not agree with sin(x)")
