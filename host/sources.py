@@ -25,6 +25,9 @@ class Source:
     # This project's own fixes to the source, relative to the repo (see each patch's notes).
     local_patches: list[str] = field(default_factory=list)
     submodules: list[str] = field(default_factory=list)
+    # submodule -> sparse-checkout patterns, for submodules whose mirrors lack blobs no build
+    # uses (a plain checkout stops at the first missing one).
+    sparse: dict[str, list[str]] = field(default_factory=dict)
     tag: str | None = None
 
     @property
@@ -33,7 +36,7 @@ class Source:
 
     def wanted_stamp(self) -> str:
         """What the stamp says once this source is checked out at its pin, patched."""
-        parts = [self.rev, *self.submodules]
+        parts = [self.rev, *self.submodules, *(f"{k}:{v}" for k, v in sorted(self.sparse.items()))]
         if self.patch:
             parts.append(hashlib.sha256((paths.src_dir() / self.patch).read_bytes()).hexdigest())
         for local in self.local_patches:
@@ -63,13 +66,26 @@ def source(name: str) -> Source:
     for entry in load_lock():
         if entry.name == name:
             return entry
-    raise KeyError(name)
+    raise CommandError(f"{paths.LOCK_FILE.name} has no source {name!r}")
 
 
-def _git(*args: str, cwd: Path | None = None) -> None:
+def _git(*args: str, cwd: Path | None = None) -> str:
     result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
     if result.returncode != 0:
         raise CommandError(f"git {' '.join(args)} failed:\n{result.stderr.strip()}")
+    return result.stdout
+
+
+def _sparse_submodule(dest: Path, path: str, patterns: list[str]) -> None:
+    """Check a submodule out at the superproject's pin, leaving out what `patterns` exclude."""
+    _git("submodule", "init", "--quiet", path, cwd=dest)
+    url = _git("config", f"submodule.{path}.url", cwd=dest).strip()
+    commit = _git("ls-tree", "HEAD", path, cwd=dest).split()[2]
+    target = dest / path
+    if not (target / ".git").exists():
+        _git("clone", "--quiet", "--no-checkout", url, str(target))
+    _git("sparse-checkout", "set", "--no-cone", *patterns, cwd=target)
+    _git("checkout", "--quiet", "--force", "--detach", commit, cwd=target)
 
 
 def fetch(entry: Source) -> None:
@@ -85,7 +101,10 @@ def fetch(entry: Source) -> None:
     _git("clean", "--quiet", "-fdx", "-e", "tensorflow/lite/micro/tools/make/downloads", cwd=dest)
     for submodule in entry.submodules:
         print(f"  submodule {submodule}", flush=True)
-        _git("submodule", "update", "--init", "--quiet", submodule, cwd=dest)
+        if submodule in entry.sparse:
+            _sparse_submodule(dest, submodule, entry.sparse[submodule])
+        else:
+            _git("submodule", "update", "--init", "--quiet", submodule, cwd=dest)
     patches = [paths.src_dir() / entry.patch] if entry.patch else []
     patches += [paths.REPO_ROOT / local for local in entry.local_patches]
     for patch in patches:
