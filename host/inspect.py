@@ -5,11 +5,11 @@ import argparse
 import json
 import re
 import sys
-import tomllib
 from pathlib import Path
 
+from host.boards import Board, load_board
 from host.errors import CommandError
-from host.paths import BOARDS_DIR, src_dir
+from host.paths import src_dir
 from host.tflite_model import ModelInfo, measure_arena, read_model
 
 # Where TFLM's resolver declares every operator it can register (AddBuiltin(BuiltinOperator_X)).
@@ -62,33 +62,23 @@ def model_report(info: ModelInfo, arena: int) -> dict:
 
 
 def board_report(board_id: str, info: ModelInfo, arena: int) -> dict:
-    """Whether the model fits the board's flash and RAM, and the operators its firmware lacks."""
-    board_file = BOARDS_DIR / board_id / "board.toml"
-    if not board_file.is_file():
-        known = sorted(p.parent.name for p in BOARDS_DIR.glob("*/board.toml"))
-        raise CommandError(f"unknown board {board_id} (known: {', '.join(known) or 'none'})")
-    try:
-        board = tomllib.loads(board_file.read_text())
-    except tomllib.TOMLDecodeError as err:
-        raise CommandError(f"{board_file}: {err}") from err
-    for key in ("flash_bytes", "ram_bytes"):
-        if not isinstance(board.get(key), int):
-            raise CommandError(f"{board_file}: missing integer key {key}")
+    """Whether the model fits the board's ROMFS and heap, and the operators its firmware lacks."""
+    board = load_board(board_id)
     available, source = firmware_ops(board)
     used = sorted({name for name, _ in info.op_counts})
     lacking = None if available is None else [name for name in used if name not in available]
-    # flash_bytes = 0: the board reads models from files (the simulator), no flash limit
-    flash_ok = board["flash_bytes"] == 0 or info.size <= board["flash_bytes"]
-    fits = flash_ok and arena <= board["ram_bytes"] and not lacking
-    return {"id": board_id, "flash_bytes": board["flash_bytes"], "ram_bytes": board["ram_bytes"],
+    # romfs_bytes = 0: the board reads models from files (the simulator), no partition limit
+    rom_ok = board.romfs_bytes == 0 or info.size <= board.romfs_bytes
+    fits = rom_ok and arena <= board.heap_bytes and not lacking
+    return {"id": board_id, "romfs_bytes": board.romfs_bytes, "heap_bytes": board.heap_bytes,
             "model_bytes": info.size, "arena_bytes": arena, "fits": fits,
             "lacking_ops": lacking, "ops_source": source}
 
 
-def firmware_ops(board: dict) -> tuple[set[str] | None, str]:
+def firmware_ops(board: Board) -> tuple[set[str] | None, str]:
     """The operators a board's firmware registers, and where that list comes from."""
-    if "ops" in board:
-        return {str(name).upper() for name in board["ops"]}, "board.toml ops"
+    if board.ops is not None:
+        return set(board.ops), "board.toml ops"
     header = src_dir() / _RESOLVER_HEADER
     if not header.is_file():
         return None, "unknown: TFLM sources missing (run `host setup`); op check skipped"
@@ -137,10 +127,10 @@ def print_report(path: Path, report: dict) -> None:
     board = report.get("board")
     if board:
         verdict = "fits" if board["fits"] else "does NOT fit"
-        flash = (f"of {board['flash_bytes']} flash bytes" if board["flash_bytes"]
-                 else "bytes, read from a file")
-        print(f"board {board['id']}: {verdict} (model {board['model_bytes']} {flash}, "
-              f"arena {board['arena_bytes']} of {board['ram_bytes']} RAM bytes)")
+        rom = (f"of {board['romfs_bytes']} ROMFS bytes" if board["romfs_bytes"]
+               else "bytes, read from a file")
+        print(f"board {board['id']}: {verdict} (model {board['model_bytes']} {rom}, "
+              f"arena {board['arena_bytes']} of {board['heap_bytes']} heap bytes)")
         if board["lacking_ops"] is None:
             print(f"  operators: {board['ops_source']}")
         elif board["lacking_ops"]:

@@ -6,9 +6,7 @@ simulator firmware (the unix port), not CPython, each in its own temporary folde
 """
 import math
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -37,7 +35,8 @@ def micropython(simulator) -> str:
 
 
 def run_device(micropython: str, args: list, cwd: Path, **env: str) -> subprocess.CompletedProcess:
-    environment = dict(os.environ, MICROPYPATH=f"{ROOT / 'device'}:{RUNTIME}", **env)
+    # .frozen first: the package under test is the one the firmware ships.
+    environment = dict(os.environ, MICROPYPATH=f".frozen:{RUNTIME}", **env)
     return subprocess.run([micropython, *args], cwd=cwd, env=environment, capture_output=True,
                           text=True, timeout=600)
 
@@ -56,29 +55,6 @@ def test_device_script(micropython: str, script: Path, tmp_path: Path) -> None:
 
 EXAMPLES = sorted(path.parent for path in (ROOT / "examples").glob("*/main.py"))
 MODELS = {"hello_world": "sine", "magic_wand": "gesture", "keyword": "keyword", "anomaly": "anomaly"}
-
-
-@pytest.fixture(scope="session")
-def trained(tmp_path_factory):
-    """recipe -> a folder holding RECIPE.tflite and RECIPE.json, made by `host train RECIPE`.
-
-    host train keeps its results in its cache (keyed by arguments and code), so only the
-    first run after a change trains (about two minutes for all four); later runs copy."""
-    root = tmp_path_factory.mktemp("models")
-    folders = {}
-
-    def get(recipe: str) -> Path:
-        if recipe not in folders:
-            if recipe == "keyword" and shutil.which("espeak-ng") is None:
-                pytest.skip("the keyword recipe's data needs espeak-ng (apt install espeak-ng)")
-            out = root / recipe
-            result = subprocess.run([sys.executable, "-m", "host", "train", recipe, "-o", str(out)],
-                                    cwd=ROOT, capture_output=True, text=True, timeout=1800)
-            assert result.returncode == 0, f"host train {recipe} failed:\n{result.stderr[-3000:]}"
-            folders[recipe] = out
-        return folders[recipe]
-
-    return get
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda path: path.name)

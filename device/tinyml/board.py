@@ -6,8 +6,8 @@
     knob = board.analog()                 # ADC input
     led = board.led()                     # PWM LED: led.duty_u16(0..65535)
 
-On a board, the pins come from the table below (the defaults of the boards/ folders, chosen
-by `os.uname().machine`); keyword arguments go to the driver. On the simulator (unix) every
+The pins are the board's defaults, from its folder of boards/ (frozen into the firmware by
+`host build` as tinyml._board); keyword arguments go to the driver. On the simulator (unix) every
 sensor is a `Replay` of the file in the environment variable TINYML_DATA (set by
 `host run SCRIPT --board unix --data FILE`), shaped like the real sensor: an IMU recording
 in g becomes counts at the asked range, a WAV becomes 16 kHz 16-bit audio. The same Replay
@@ -18,36 +18,20 @@ import os
 
 import tinyml.clock as clock
 
-# port -> (board name, substring of os.uname().machine, pins)
-_BOARDS = (
-    ("rpi_pico2", "RP2350", {"i2c": (0, 4, 5), "imu_int": 6, "i2s": (0, 16, 17, 18),
-                             "adc": 26, "led": 25, "timer": -1}),
-    ("rpi_pico", "RP2040", {"i2c": (0, 4, 5), "imu_int": 6, "i2s": (0, 16, 17, 18),
-                            "adc": 26, "led": 25, "timer": -1}),
-    ("esp32_s3", "ESP32S3", {"i2c": (0, 8, 9), "imu_int": 7, "i2s": (0, 12, 13, 14),
-                             "adc": 1, "led": 48, "timer": 0}),
-    ("esp32_c3", "ESP32C3", {"i2c": (0, 5, 6), "imu_int": 4, "i2s": (0, 2, 3, 10),
-                             "adc": 0, "led": 8, "timer": 0}),
-    ("esp32", "ESP32", {"i2c": (0, 21, 22), "imu_int": 4, "i2s": (0, 26, 25, 33),
-                        "adc": 34, "led": 2, "timer": 0}),
-)
+from tinyml._board import ID as name
+from tinyml._board import NAME, PINS
 
 SIMULATOR = clock.VIRTUAL
+TIMER_ID = PINS.get("timer")
+_replays = {}
 
-if SIMULATOR:
-    name = "unix"
-    TIMER_ID = None
-    _pins = None
-    _replays = {}
-else:
-    _machine = os.uname().machine
-    for name, _match, _pins in _BOARDS:
-        if _match in _machine:
-            break
-    else:
-        raise ImportError("tinyml.board: unknown board %r; pass pins to tinyml.sensors"
-                          " drivers directly" % _machine)
-    TIMER_ID = _pins["timer"]
+
+def _pin(role):
+    """The board's default pin for `role`, or an error naming the board and the role."""
+    if role not in PINS:
+        raise OSError("board %s has no default %s pin; pass pins to tinyml.sensors drivers"
+                      " directly" % (name, role))
+    return PINS[role]
 
 
 def _recording():
@@ -78,11 +62,11 @@ def imu(*, rate=None, range=2, gyro=False, **kwargs):
 
     from .sensors import imu as find_imu
 
-    bus, sda, scl = _pins["i2c"]
+    bus, sda, scl = _pin("i2c")
     if rate is not None:
         kwargs["rate"] = rate
     return find_imu(I2C(bus, sda=Pin(sda), scl=Pin(scl), freq=400000), range=range,
-                    gyro=gyro, int_pin=Pin(_pins["imu_int"], Pin.IN), **kwargs)
+                    gyro=gyro, int_pin=Pin(_pin("imu_int"), Pin.IN), **kwargs)
 
 
 def mic(*, rate=16000, **kwargs):
@@ -97,7 +81,7 @@ def mic(*, rate=16000, **kwargs):
 
     from .sensors.mic import Mic
 
-    bus, sck, ws, sd = _pins["i2s"]
+    bus, sck, ws, sd = _pin("i2s")
     mic = Mic(bus, sck=Pin(sck), ws=Pin(ws), sd=Pin(sd), rate=rate, **kwargs)
     mic.start()
     return mic
@@ -116,7 +100,7 @@ def analog(*, rate=100, oversample=4):
 
     from .sensors.analog import Analog
 
-    return Analog(ADC(Pin(_pins["adc"])), rate=rate, oversample=oversample)
+    return Analog(ADC(Pin(_pin("adc"))), rate=rate, oversample=oversample)
 
 
 def led():
@@ -125,7 +109,7 @@ def led():
         return _SimLED()
     from machine import PWM, Pin
 
-    return _LED(PWM(Pin(_pins["led"]), freq=1000, duty_u16=0))
+    return _LED(PWM(Pin(_pin("led")), freq=1000, duty_u16=0))
 
 
 class _LED:

@@ -9,6 +9,9 @@
 After a light sleep the script goes on; after a deep sleep the board resets and the script
 starts again from the top, with `wake_reason()` and `retained` telling it why and where.
 
+Which modes a board has is in its board.toml (`sleep`), frozen into the firmware; asking a
+board for a mode it lacks (the QEMU boards have none) raises OSError.
+
 Per port:
 - esp32: light and deep sleep with a timer; one pin by ext0, several by ext1 (gpio wake on
   chips without ext0/ext1, such as the ESP32-C3); touch pads with wake_on_touch.
@@ -25,19 +28,20 @@ Per port:
 import sys
 
 import tinyml.clock as clock
+from tinyml._board import ID as _BOARD
+from tinyml._board import MCU as _MCU
+from tinyml._board import PORT as _PORT
+from tinyml._board import SLEEP
 
 RETAINED_BYTES = 64
 
 _reason = "reset"
 
-if clock.VIRTUAL:
+if clock.VIRTUAL or not SLEEP:
     retained = bytearray(RETAINED_BYTES)
 else:
     import machine
-    import os
 
-    _machine_name = os.uname().machine
-    _PORT = sys.platform  # "esp32" or "rp2"
     if _PORT == "esp32":
         import esp32
 
@@ -52,7 +56,7 @@ else:
                        }.get(machine.wake_reason(), "other")
     elif _PORT == "rp2":
         # WATCHDOG_SCRATCH0 at offset 0x0c; the SDK's reboot uses scratch 4-7 only.
-        _SCRATCH = (0x400D800C if "RP2350" in _machine_name else 0x4005800C)
+        _SCRATCH = (0x400D800C if _MCU == "rp2350" else 0x4005800C)
         _MAGIC = 0x7D5E0000
         _REASONS = ("timer", "pin")
         retained = bytearray(12)
@@ -63,7 +67,8 @@ else:
                 retained[_i] = machine.mem32[_SCRATCH + 4 + (_i & ~3)] >> (8 * (_i & 3)) & 0xFF
         machine.mem32[_SCRATCH] = 0
     else:
-        raise ImportError("tinyml.power: no sleep support for port %r" % _PORT)
+        raise ImportError("tinyml.power: board %s lists sleep modes, but port %s has no"
+                          " sleep code here" % (_BOARD, _PORT))
 
 
 def wake_reason():
@@ -76,6 +81,9 @@ def sleep(ms=None, mode="light", wake=(), *, level=1, poll_ms=10):
     global _reason
     if mode not in ("light", "deep"):
         raise ValueError("power.sleep: mode must be 'light' or 'deep', not %r" % (mode,))
+    if mode not in SLEEP:
+        raise OSError("power.sleep: board %s has no %s sleep (its modes: %s)"
+                      % (_BOARD, mode, ", ".join(SLEEP) or "none"))
     if ms is not None and ms < 0:
         raise ValueError("power.sleep: ms must be >= 0")
     if not isinstance(wake, (list, tuple)):
@@ -162,7 +170,7 @@ else:
                 raise ValueError("power.sleep: wake sources are Pin or TouchPad, not %r"
                                  % (source,))
         if pins:
-            if "C3" in _machine_name:
+            if _MCU == "esp32c3":
                 esp32.wake_on_gpio(pins=pins, level=level)
             elif len(pins) == 1:
                 esp32.wake_on_ext0(pin=pins[0], level=level)

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import tflite_micro
-from host import cli, inspect
+from host import cli, inspect, paths
 from host.tflite_model import model_ops
 
 KNOWN = Path(tflite_micro.__file__).parent / "python" / "tflite_micro" / "sine_float.tflite"
@@ -39,14 +39,16 @@ def test_json_and_plot(tmp_path, capsys):
 
 def _board(root: Path, name: str, text: str) -> None:
     (root / name).mkdir(parents=True)
-    (root / name / "board.toml").write_text(text)
+    (root / name / "board.toml").write_text(
+        f'name = "{name}"\nport = "qemu"\nmcu = "cortex-m4"\n{text}'
+        '[tflm]\ntarget = "cortex_m_generic"\narch = "cortex-m4"\n')
 
 
 def test_board_fit_and_lacking_ops(tmp_path, monkeypatch, capsys):
-    _board(tmp_path, "big", "flash_bytes = 2097152\nram_bytes = 264000\n"
+    _board(tmp_path, "big", "romfs_bytes = 2097152\nheap_bytes = 264000\n"
                             'ops = ["FULLY_CONNECTED"]\n')
-    _board(tmp_path, "tiny", "flash_bytes = 1000\nram_bytes = 1000\nops = [\"CONV_2D\"]\n")
-    monkeypatch.setattr(inspect, "BOARDS_DIR", tmp_path)
+    _board(tmp_path, "tiny", "romfs_bytes = 1000\nheap_bytes = 1000\nops = [\"CONV_2D\"]\n")
+    monkeypatch.setattr(paths, "BOARDS_DIR", tmp_path)
     assert cli.main(["inspect", str(KNOWN), "--board", "big", "--json"]) == 0
     board = json.loads(capsys.readouterr().out)["board"]
     assert board["fits"] and board["lacking_ops"] == []
@@ -57,11 +59,11 @@ def test_board_fit_and_lacking_ops(tmp_path, monkeypatch, capsys):
 
 def test_board_without_ops_uses_tflm_resolver(tmp_path, monkeypatch, capsys):
     """No `ops` key: the firmware has what TFLM's MicroMutableOpResolver can register."""
-    _board(tmp_path / "boards", "sim", "flash_bytes = 0\nram_bytes = 100000\n")
+    _board(tmp_path / "boards", "sim", "romfs_bytes = 0\nheap_bytes = 100000\n")
     header = tmp_path / "src" / "tflite-micro/tensorflow/lite/micro/micro_mutable_op_resolver.h"
     header.parent.mkdir(parents=True)
     header.write_text("return AddBuiltin(BuiltinOperator_CONV_2D, Register_CONV_2D(), P);\n")
-    monkeypatch.setattr(inspect, "BOARDS_DIR", tmp_path / "boards")
+    monkeypatch.setattr(paths, "BOARDS_DIR", tmp_path / "boards")
     monkeypatch.setattr(inspect, "src_dir", lambda: tmp_path / "src")
     assert cli.main(["inspect", str(KNOWN), "--board", "sim", "--json"]) == 0
     board = json.loads(capsys.readouterr().out)["board"]
@@ -69,14 +71,14 @@ def test_board_without_ops_uses_tflm_resolver(tmp_path, monkeypatch, capsys):
     header.unlink()
     assert cli.main(["inspect", str(KNOWN), "--board", "sim", "--json"]) == 0
     board = json.loads(capsys.readouterr().out)["board"]
-    # flash_bytes = 0 (models are files) and no resolver to check against: it fits
+    # romfs_bytes = 0 (models are files) and no resolver to check against: it fits
     assert board["lacking_ops"] is None and board["fits"]
     assert "host setup" in board["ops_source"]
 
 
 def test_unknown_board_and_bad_model(tmp_path, monkeypatch, capsys):
-    _board(tmp_path, "big", "flash_bytes = 1\nram_bytes = 1\n")
-    monkeypatch.setattr(inspect, "BOARDS_DIR", tmp_path)
+    _board(tmp_path, "big", "romfs_bytes = 1\nheap_bytes = 1\n")
+    monkeypatch.setattr(paths, "BOARDS_DIR", tmp_path)
     assert cli.main(["inspect", str(KNOWN), "--board", "nope"]) == 1
     assert capsys.readouterr().err == "host: unknown board nope (known: big)\n"
     junk = tmp_path / "junk.tflite"
