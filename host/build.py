@@ -12,42 +12,15 @@ import os
 import shlex
 import subprocess
 import sys
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from host import __version__, ops, paths, sources, toolchains
+from host import __version__, ops, paths, sizes, sources, toolchains
+from host.boards import Board, load_board
 from host.errors import CommandError
 
 TFLM_MAKEFILE = "tensorflow/lite/micro/tools/make/Makefile"
 JOBS = str(os.cpu_count() or 2)
-
-
-@dataclass(frozen=True)
-class Board:
-    id: str
-    dir: Path
-    config: dict
-
-    @property
-    def port(self) -> str:
-        return self.config["port"]
-
-    @property
-    def is_cross(self) -> bool:
-        return self.port != "unix"
-
-
-def board_ids() -> list[str]:
-    return sorted(p.parent.name for p in paths.BOARDS_DIR.glob("*/board.toml"))
-
-
-def load_board(board_id: str) -> Board:
-    board_file = paths.BOARDS_DIR / board_id / "board.toml"
-    if not board_file.is_file():
-        raise CommandError(f"unknown board {board_id} (known: {', '.join(board_ids())})")
-    with open(board_file, "rb") as f:
-        return Board(board_id, board_file.parent, tomllib.load(f))
 
 
 @dataclass(frozen=True)
@@ -111,14 +84,14 @@ def tflm_library(board: Board, *, asan: bool = False) -> TflmLibrary:
     """TFLM built by its own Makefile for the board's target, cached by pin and flags."""
     sources.require_sources()
     tflm_dir = sources.source("tflite-micro").path
-    cfg = board.config
     make_vars = {
-        "TARGET": cfg["tflm_target"],
-        "TARGET_ARCH": cfg["tflm_arch"],
+        "TARGET": board.tflm.target,
+        "TARGET_ARCH": board.tflm.arch,
         "BUILD_TYPE": "default",
+        **board.tflm.make_vars,
     }
-    if cfg.get("tflm_kernels"):
-        make_vars["OPTIMIZED_KERNEL_DIR"] = cfg["tflm_kernels"]
+    if board.tflm.kernels:
+        make_vars["OPTIMIZED_KERNEL_DIR"] = board.tflm.kernels
     if board.is_cross:
         gcc = toolchains.require("arm-none-eabi-gcc")
         make_vars["TARGET_TOOLCHAIN_ROOT"] = str(Path(gcc).parent) + "/"
@@ -128,9 +101,10 @@ def tflm_library(board: Board, *, asan: bool = False) -> TflmLibrary:
         make_vars["CC_TOOL"] = "gcc -fsanitize=address -fno-omit-frame-pointer"
         make_vars["CXX_TOOL"] = "g++ -fsanitize=address -fno-omit-frame-pointer"
     pins = [(s.name, s.wanted_stamp()) for s in sources.load_lock() if s.dest.startswith("tflite-micro")]
-    compiler = subprocess.run([_cross_prefix(board) + "g++", "--version"], capture_output=True, text=True).stdout
+    compiler = subprocess.run([toolchains.require(_cross_prefix(board) + "g++"), "--version"],
+                              capture_output=True, text=True).stdout
     key = _digest(pins, sorted(make_vars.items()), compiler.splitlines()[:1])
-    out = paths.build_dir() / f"tflm-{cfg['tflm_target']}-{cfg['tflm_arch']}-{key}"
+    out = paths.build_dir() / f"tflm-{board.tflm.target}-{board.tflm.arch}-{key}"
     info_file = out / "library.json"
     if info_file.is_file():
         info = json.loads(info_file.read_text())
@@ -139,7 +113,7 @@ def tflm_library(board: Board, *, asan: bool = False) -> TflmLibrary:
     out.mkdir(parents=True, exist_ok=True)
     log = out / "build.log"
     assignments = [f"{k}={v}" for k, v in make_vars.items()] + [f"BASE_GENDIR={out / 'gen'}"]
-    print(f"building TFLM for {cfg['tflm_target']}/{cfg['tflm_arch']} (once per pin and flags; "
+    print(f"building TFLM for {board.tflm.target}/{board.tflm.arch} (once per pin and flags; "
           f"several minutes; log: {log})", file=sys.stderr, flush=True)
     _run(["make", "-f", TFLM_MAKEFILE, "-j", JOBS, *assignments, "microlite"], cwd=tflm_dir, log=log, env=_tool_env())
     archives = list((out / "gen").glob("*/lib/libtensorflow-microlite.a"))
@@ -192,12 +166,14 @@ def _write_if_changed(path: Path, text: str) -> None:
 
 def _link_libraries(board: Board, glue: Path, library: TflmLibrary) -> list[str]:
     libs = [str(glue), str(library.archive)]
-    if not board.is_cross:
+    if board.port == "unix":
         return libs + ["-lstdc++"]
+    if board.port != "qemu":
+        return libs  # the port's SDK links its C library
     # Bare metal: newlib's libm for the double-precision functions TFLM's quantization code
     # calls, libc for what libm needs (errno), libgcc last, all for the board's CPU.
-    cpu_flags = board.config["cflags"].split()
-    gcc = "arm-none-eabi-gcc"
+    cpu_flags = list(board.cflags)
+    gcc = toolchains.require("arm-none-eabi-gcc")
     found = []
     for name in ("libm.a", "libc.a"):
         path = subprocess.run([gcc, *cpu_flags, f"-print-file-name={name}"], capture_output=True, text=True).stdout.strip()
@@ -206,6 +182,23 @@ def _link_libraries(board: Board, glue: Path, library: TflmLibrary) -> list[str]
         found.append(path)
     libgcc = subprocess.run([gcc, *cpu_flags, "-print-libgcc-file-name"], capture_output=True, text=True).stdout.strip()
     return libs + found + [libgcc]
+
+
+def _frozen_manifest(board: Board, gen: Path) -> Path:
+    """The manifest of what the firmware freezes: the port's boot code where it has some, the
+    tinyml package, and the board's facts as tinyml/_board.py."""
+    (gen / "tinyml").mkdir(exist_ok=True)
+    _write_if_changed(gen / "tinyml" / "_board.py", board.device_module())
+    lines = [f'include("{board.port_manifest}")'] if board.port_manifest else []
+    lines += [f'include("{paths.DEVICE_DIR / "manifest.py"}")',
+              f'module("tinyml/_board.py", base_path="{gen}")']
+    manifest = gen / "manifest.py"
+    _write_if_changed(manifest, "\n".join(lines) + "\n")
+    return manifest
+
+
+def _binary_name(board: Board) -> str:
+    return {"unix": "micropython", "rp2": "firmware.uf2"}.get(board.port, "firmware.elf")
 
 
 def firmware(board_id: str, *, ops_from: list[Path] | None = None, asan: bool = False, quiet: bool = False) -> Firmware:
@@ -224,7 +217,7 @@ def firmware(board_id: str, *, ops_from: list[Path] | None = None, asan: bool = 
         __version__,
     )
     stamp = out / "inputs.stamp"
-    binary = out / ("mp/micropython" if board.port == "unix" else "mp/firmware.elf")
+    binary = out / "mp" / _binary_name(board)
     if binary.is_file() and stamp.is_file() and stamp.read_text() == inputs:
         return Firmware(board, binary, out)
 
@@ -242,14 +235,66 @@ def firmware(board_id: str, *, ops_from: list[Path] | None = None, asan: bool = 
     _run([*library.cxx, *library.cxxflags, "-O2", "-DNDEBUG", f"-I{gen}", f"-I{glue_src.parent}", "-c", str(glue_src), "-o", str(glue)],
          log=log)
     libs = _link_libraries(board, glue, library)
-
-    port_dir = micropython.path / "ports" / board.port
-    make_vars = {
-        "BUILD": str(out / "mp"),
-        "USER_C_MODULES": str(paths.NATIVE_MODULES_DIR),
-        "FROZEN_MANIFEST": str(paths.DEVICE_DIR / "manifest.py"),
+    manifest = _frozen_manifest(board, gen)
+    # The link inputs are not dependencies MicroPython's build knows: remove the binary to
+    # force the link. Frozen modules are compiled against the qstr table, which the build
+    # does not regenerate them for when a new qstr appears in the C module: regenerate them.
+    binary.unlink(missing_ok=True)
+    (out / "mp" / "frozen_content.c").unlink(missing_ok=True)
+    _run(["make", "-C", str(micropython.path / "mpy-cross"), "-j", JOBS], log=log)
+    settings = {
         "TINYML_VERSION": __version__,
         "TINYML_TFLM_PIN": sources.source("tflite-micro").rev[:12],
+        "TINYML_ROMFS_BYTES": str(board.romfs_bytes),
+        "TINYML_FILESYSTEM_BYTES": str(board.filesystem_bytes),
+    }
+    if board.port == "rp2":
+        _build_cmake_port(board, micropython.path, out / "mp", manifest, libs, settings, log)
+    else:
+        _build_make_port(board, micropython.path, out / "mp", manifest, libs, settings, asan, log)
+    if not binary.is_file():
+        raise CommandError(f"the build made no {binary.name} (see {log})")
+    fw = Firmware(board, binary, out)
+    if board.flash_bytes:
+        _check_fits(fw)
+    stamp.write_text(inputs)
+    return fw
+
+
+def firmware_sizes(fw: Firmware) -> sizes.FirmwareSizes:
+    """Where the firmware's flash and RAM go (boards with flash: the linker's map)."""
+    elf = fw.build_dir / "mp" / "firmware.elf"
+    nm = subprocess.run([toolchains.require("arm-none-eabi-nm"), str(elf)], capture_output=True,
+                        text=True, check=True).stdout
+    symbols = {fields[2]: int(fields[0], 16) for fields in map(str.split, nm.splitlines())
+               if len(fields) == 3}
+    return sizes.firmware_sizes(fw.board, elf.with_suffix(".elf.map"), symbols)
+
+
+def _check_fits(fw: Firmware) -> None:
+    """The firmware must end before the ROMFS partition starts, and the heap hold what
+    board.toml promises models (host inspect and deploy check against heap_bytes)."""
+    board = fw.board
+    measured = firmware_sizes(fw)
+    room = board.flash_bytes - board.romfs_bytes - board.filesystem_bytes
+    if measured.firmware > room:
+        raise CommandError(
+            f"the firmware is {measured.firmware:,} B, but boards/{board.id}/board.toml leaves it "
+            f"{room:,} B before the ROMFS and filesystem partitions: build with --ops-from "
+            "MODEL... to keep only the operators your models use, or shrink the partitions")
+    if measured.heap < board.heap_bytes:
+        raise CommandError(
+            f"the firmware leaves a {measured.heap:,} B heap, less than heap_bytes = "
+            f"{board.heap_bytes:,} in boards/{board.id}/board.toml: lower heap_bytes")
+
+
+def _build_make_port(board: Board, micropython: Path, build: Path, manifest: Path, libs: list[str],
+                     settings: dict, asan: bool, log: Path) -> None:
+    make_vars = {
+        "BUILD": str(build),
+        "USER_C_MODULES": str(paths.NATIVE_MODULES_DIR),
+        "FROZEN_MANIFEST": str(manifest),
+        **settings,
     }
     if board.port == "unix":
         make_vars["VARIANT_DIR"] = str(board.dir)
@@ -260,19 +305,30 @@ def firmware(board_id: str, *, ops_from: list[Path] | None = None, asan: bool = 
     else:
         make_vars["BOARD_DIR"] = str(board.dir)
         make_vars["LIBS"] = " ".join(libs)
-    # MicroPython's make does not know about the libraries passed in variables, so a changed
-    # TFLM library or glue would not relink: remove the binary to force the link.
-    binary.unlink(missing_ok=True)
-    # Frozen modules are compiled against the qstr table; make does not regenerate them when
-    # a new qstr appears in the C module, so they are always regenerated (a second or two).
-    (out / "mp" / "frozen_content.c").unlink(missing_ok=True)
-    _run(["make", "-C", str(micropython.path / "mpy-cross"), "-j", JOBS], log=log)
-    _run(["make", "-C", str(port_dir), "-j", JOBS, *[f"{k}={v}" for k, v in make_vars.items()]], log=log,
-         env=_tool_env())
-    if not binary.is_file():
-        raise CommandError(f"the build made no {binary.name} (see {log})")
-    stamp.write_text(inputs)
-    return Firmware(board, binary, out)
+        make_vars["MICROPY_HEAP_SIZE"] = str(board.heap_bytes)
+    _run(["make", "-C", str(micropython / "ports" / board.port), "-j", JOBS,
+          *[f"{k}={v}" for k, v in make_vars.items()]], log=log, env=_tool_env())
+
+
+def _build_cmake_port(board: Board, micropython: Path, build: Path, manifest: Path, libs: list[str],
+                      settings: dict, log: Path) -> None:
+    """The rp2 port, configured as its Makefile does, with this board folder and _tflm."""
+    toolchains.require("cmake")
+    cmake_vars = {
+        "MICROPY_BOARD": board.dir.name,
+        "MICROPY_BOARD_DIR": str(board.dir),
+        "USER_C_MODULES": str(paths.NATIVE_MODULES_DIR / "micropython.cmake"),
+        "MICROPY_FROZEN_MANIFEST": str(manifest),
+        "TFLM_LIBS": ";".join(libs),
+        "PICO_BUILD_DOCS": "0",
+        # The SDK builds picotool (ELF to UF2) from its GitHub repository: once, into the
+        # cache, for every rp2 build, as the SDK recommends, not in each build folder.
+        "PICOTOOL_FETCH_FROM_GIT_PATH": str(paths.build_dir() / "picotool"),
+        **settings,
+    }
+    _run(["cmake", "-S", str(micropython / "ports" / board.port), "-B", str(build),
+          *[f"-D{k}={v}" for k, v in cmake_vars.items()]], log=log, env=_tool_env())
+    _run(["cmake", "--build", str(build), "-j", JOBS], log=log, env=_tool_env())
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -287,6 +343,7 @@ def run(args: argparse.Namespace) -> int:
     if args.asan and board.is_cross:
         raise CommandError("--asan is for the simulator (--board unix) only")
     fw = firmware(args.board, ops_from=args.ops_from, asan=args.asan)
-    size = fw.path.stat().st_size
-    print(f"{fw.path} ({size} bytes)")
+    print(f"{fw.path} ({fw.path.stat().st_size:,} bytes)")
+    if board.flash_bytes:
+        print(sizes.size_table(firmware_sizes(fw)))
     return 0
