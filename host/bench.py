@@ -3,7 +3,9 @@
 Runs the model N times from a C loop (`model.benchmark`, TFLM alone) and from a Python loop
 (`model.invoke`), in one run, and prints both with their difference and ratio: the cost of
 the binding. On QEMU boards the clock counts instructions (-icount shift=0), so the figures
-are instructions, repeatable from run to run; on the simulator they are microseconds.
+are instructions, repeatable from run to run; the emulated Pico's clock counts its emulated
+cycles (reported as cycles at the board's clock); on the simulator and real boards they are
+microseconds.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from host import build
+from host.boards import Board, load_board
 from host.errors import CommandError
 from host.run import run_script
 
@@ -39,15 +42,24 @@ class Bench:
         return self.python_loop / self.c_loop
 
 
-def bench(model: Path, board_id: str) -> Bench:
+def _unit(board: Board, port: str | None) -> tuple[str, float]:
+    """What one tick of the board's ticks_us() is worth, and in which unit."""
+    if port is None and board.port == "qemu":
+        return "instructions", 1000  # -icount shift=0: one instruction per virtual ns
+    if port is None and board.port == "rp2":
+        return "cycles", board.clock_hz / 1e6  # rp2040js times the core by its cycle counts
+    return "us", 1
+
+
+def bench(model: Path, board_id: str, port: str | None = None) -> Bench:
     if not model.is_file():
         raise CommandError(f"no such model: {model}")
-    firmware = build.firmware(board_id)
-    # Only QEMU's clock counts instructions; a real board's counts microseconds.
-    icount = firmware.board.port == "qemu"
+    firmware = None if port else build.firmware(board_id)
+    unit, scale = _unit(load_board(board_id), port)
     with tempfile.TemporaryDirectory(prefix="tinyml-bench-") as tmp:
         shutil.copy(model, Path(tmp) / "model.tflite")
-        result = run_script(board_id, SCRIPT, rom_dir=Path(tmp), icount=icount, firmware=firmware)
+        result = run_script(board_id, SCRIPT, rom_dir=Path(tmp), icount=unit == "instructions",
+                            firmware=firmware, port=port)
     if result.returncode != 0:
         raise CommandError(f"the benchmark failed on the board:\n{result.output}")
     values = {}
@@ -55,11 +67,14 @@ def bench(model: Path, board_id: str) -> Bench:
         key, *fields = line.split() or [""]
         if fields and all(f.lstrip("-").isdigit() for f in fields):
             values[key] = [int(f) for f in fields]
+    missing = {"N", "ARENA", "C_LOOP_TICKS", "PY_LOOP_TICKS", "EMPTY_LOOP_TICKS",
+               "HEAP_DELTA"} - values.keys()
+    if missing:
+        raise CommandError(f"the benchmark printed no {', '.join(sorted(missing))}:\n"
+                           f"{result.output}")
     n = values["N"][0]
-    # ticks_us x 1000 = instructions under -icount shift=0.
-    scale = 1000 if icount else 1
     return Bench(
-        unit="instructions" if icount else "us",
+        unit=unit,
         arena_size=values["ARENA"][0],
         arena_used=values["ARENA"][1],
         c_loop=values["C_LOOP_TICKS"][0] * scale / n,
@@ -72,11 +87,12 @@ def bench(model: Path, board_id: str) -> Bench:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", type=Path, help=".tflite model")
     parser.add_argument("--board", default="unix", help="board id (default: unix)")
+    parser.add_argument("--port", metavar="P", help="a real board's serial port (default: emulate it)")
 
 
 def run(args: argparse.Namespace) -> int:
-    b = bench(args.model, args.board)
-    digits = 0 if b.unit == "instructions" else 3
+    b = bench(args.model, args.board, args.port)
+    digits = 3 if b.unit == "us" else 0
     print(f"board {args.board}: {args.model.name}, arena {b.arena_used} used of {b.arena_size} bytes")
     print(f"  invoke from a C loop       {b.c_loop:12.{digits}f} {b.unit}")
     print(f"  invoke from Python         {b.python_loop:12.{digits}f} {b.unit}")

@@ -6,7 +6,9 @@ provides them; in CI `.ci/run` provides everything, so nothing skips there.
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -14,13 +16,30 @@ import pytest
 TESTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(TESTS))
 
-from host import build, sources  # noqa: E402
+from host import boards, build, sources  # noqa: E402
 from host.paths import cache_dir  # noqa: E402
 
-BOARD_TOOLS = {
+# What building and emulating a board of each port needs on this machine.
+PORT_TOOLS = {
     "unix": ["gcc", "g++", "make"],
-    "qemu_m4": ["arm-none-eabi-gcc", "qemu-system-arm", "make"],
+    "qemu": ["arm-none-eabi-gcc", "qemu-system-arm", "make"],
+    "rp2": ["arm-none-eabi-gcc", "cmake", "make", "node", "npm"],
 }
+# The boards the device suite runs on when no --board is given: every emulated one.
+DEVICE_BOARDS = ["unix", "qemu_m4", "qemu_m33", "rpi_pico"]
+
+
+def pytest_addoption(parser):
+    parser.addoption("--board", action="append", metavar="B",
+                     help="run the device suite on board B (repeatable; default: every emulated board)")
+    parser.addoption("--port", metavar="P",
+                     help="the real board's serial port for --board (e.g. /dev/ttyACM0)")
+
+
+def pytest_generate_tests(metafunc):
+    if "device_board" in metafunc.fixturenames:
+        chosen = metafunc.config.getoption("board") or DEVICE_BOARDS
+        metafunc.parametrize("device_board", chosen, indirect=True, scope="session")
 
 
 def _require_sources() -> None:
@@ -32,7 +51,7 @@ def _require_sources() -> None:
 def _require_tools(board_id: str) -> None:
     from host.toolchains import TOOLS
 
-    for program in BOARD_TOOLS[board_id]:
+    for program in PORT_TOOLS[boards.load_board(board_id).port]:
         if shutil.which(program) is None:
             hint = next((t.install for t in TOOLS if t.program == program), "")
             pytest.skip(f"{program} missing; install it with: {hint}")
@@ -56,9 +75,32 @@ def simulator() -> build.Firmware:
     return firmware_for("unix")
 
 
-@pytest.fixture(scope="session", params=["unix", "qemu_m4"])
-def board_firmware(request) -> build.Firmware:
-    return firmware_for(request.param)
+@dataclass(frozen=True)
+class DeviceBoard:
+    """A board the device suite runs on: emulated (its firmware built here) or real (`port`)."""
+
+    id: str
+    firmware: build.Firmware | None
+    port: str | None = None
+
+    def run(self, script: Path, rom: Path | None = None, *, timeout: float = 900) -> str:
+        """What `script` printed on the board, /rom holding the folder `rom`."""
+        from host.run import run_script
+
+        return run_script(self.id, script, rom_dir=rom, timeout=timeout, firmware=self.firmware,
+                          port=self.port).output
+
+
+def emulated(board_id: str, *, asan: bool = False) -> DeviceBoard:
+    return DeviceBoard(board_id, firmware_for(board_id, asan=asan))
+
+
+@pytest.fixture(scope="session")
+def device_board(request) -> DeviceBoard:
+    port = request.config.getoption("port")
+    if port:
+        return DeviceBoard(request.param, None, port)
+    return emulated(request.param)
 
 
 @pytest.fixture(scope="session")
@@ -66,3 +108,26 @@ def zoo():
     from zoo import build_zoo
 
     return build_zoo(cache_dir() / "zoo")
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory):
+    """recipe -> a folder holding RECIPE.tflite and RECIPE.json, made by `host train RECIPE`.
+
+    host train keeps its results in its cache (keyed by arguments and code), so only the
+    first run after a change trains (about two minutes for all four); later runs copy."""
+    root = tmp_path_factory.mktemp("models")
+    folders = {}
+
+    def get(recipe: str) -> Path:
+        if recipe not in folders:
+            if recipe == "keyword" and shutil.which("espeak-ng") is None:
+                pytest.skip("the keyword recipe's data needs espeak-ng (apt install espeak-ng)")
+            out = root / recipe
+            result = subprocess.run([sys.executable, "-m", "host", "train", recipe, "-o", str(out)],
+                                    cwd=TESTS.parent, capture_output=True, text=True, timeout=1800)
+            assert result.returncode == 0, f"host train {recipe} failed:\n{result.stderr[-3000:]}"
+            folders[recipe] = out
+        return folders[recipe]
+
+    return get

@@ -11,38 +11,36 @@ import numpy as np
 import pytest
 
 import device_rom
-from host.run import run_script
 
 DEVICE = Path(__file__).resolve().parent / "device"
 TIMEOUT = 900
 
 
-def run_on_board(firmware, script: str, rom: Path) -> str:
-    result = run_script(firmware.board.id, DEVICE / script, rom_dir=rom, timeout=TIMEOUT, firmware=firmware)
-    return result.output
+def run_on_board(board, script: str, rom: Path) -> str:
+    return board.run(DEVICE / script, rom, timeout=TIMEOUT)
 
 
-def test_parity(board_firmware, zoo, tmp_path):
+def test_parity(device_board, zoo, tmp_path):
     device_rom.write_parity_rom(tmp_path, zoo)
-    device_rom.check_parity(run_on_board(board_firmware, "parity.py", tmp_path), zoo)
+    device_rom.check_parity(run_on_board(device_board, "parity.py", tmp_path), zoo)
 
 
-def test_bad_input(board_firmware, zoo, tmp_path):
+def test_bad_input(device_board, zoo, tmp_path):
     names = device_rom.write_badinput_rom(tmp_path, zoo)
     assert len(names) >= 30
-    device_rom.check_badinput(run_on_board(board_firmware, "badinput.py", tmp_path), zoo, names)
+    device_rom.check_badinput(run_on_board(device_board, "badinput.py", tmp_path), zoo, names)
 
 
-def test_allocation(board_firmware, zoo, tmp_path):
+def test_allocation(device_board, zoo, tmp_path):
     device_rom.write_alloc_rom(tmp_path, zoo)
-    output = run_on_board(board_firmware, "alloc.py", tmp_path)
+    output = run_on_board(device_board, "alloc.py", tmp_path)
     print(output)
     device_rom.check_alloc(output)
 
 
-def test_zero_copy(board_firmware, zoo, tmp_path):
+def test_zero_copy(device_board, zoo, tmp_path):
     device_rom.write_zerocopy_rom(tmp_path, zoo)
-    output = run_on_board(board_firmware, "zerocopy.py", tmp_path)
+    output = run_on_board(device_board, "zerocopy.py", tmp_path)
     print(output)
     device_rom.check_zerocopy(output, zoo)
 
@@ -78,29 +76,28 @@ def check_fuzz(output: str, names: list[str]) -> None:
 def test_damaged_models_under_address_sanitizer(zoo, tmp_path):
     """1200 randomly damaged models on the AddressSanitizer simulator: each loads and runs or
     raises; none crashes the VM or makes ASan report."""
-    from conftest import firmware_for
+    from conftest import emulated
 
     names = write_fuzz_rom(tmp_path, zoo, 1200)
-    check_fuzz(run_on_board(firmware_for("unix", asan=True), "fuzz.py", tmp_path), names)
+    check_fuzz(run_on_board(emulated("unix", asan=True), "fuzz.py", tmp_path), names)
 
 
 def test_damaged_models_on_qemu(zoo, tmp_path):
     """The first 300 of them on the emulated Cortex-M4, where a TFLM kernel that gives up must
     raise too rather than halt the board."""
-    from conftest import firmware_for
+    from conftest import emulated
 
     names = write_fuzz_rom(tmp_path, zoo, 300)
-    check_fuzz(run_on_board(firmware_for("qemu_m4"), "fuzz.py", tmp_path), names)
+    check_fuzz(run_on_board(emulated("qemu_m4"), "fuzz.py", tmp_path), names)
 
 
 @pytest.mark.slow
 def test_bad_input_under_address_sanitizer(zoo, tmp_path):
     """The same malformed models and misuse on a simulator built with AddressSanitizer: any
     out-of-bounds access in TFLM or the bindings aborts the run with a report."""
-    from conftest import firmware_for
+    from conftest import emulated
 
-    firmware = firmware_for("unix", asan=True)
     names = device_rom.write_badinput_rom(tmp_path, zoo)
-    output = run_on_board(firmware, "badinput.py", tmp_path)
+    output = run_on_board(emulated("unix", asan=True), "badinput.py", tmp_path)
     assert "AddressSanitizer" not in output, output
     device_rom.check_badinput(output, zoo, names)

@@ -1,0 +1,39 @@
+"""`host run` and the transports: how a script's end reaches the user."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from host import cli, transport
+from host.boards import load_board
+from host.build import Firmware
+from host.errors import CommandError
+from host.run import run_script
+
+CRASH = "import uctypes\nprint('before', flush=True)\nuctypes.bytearray_at(0, 8)[0] = 1\n"
+
+
+def test_a_crash_is_reported_as_a_crash_with_its_signal(simulator, tmp_path: Path, capsys) -> None:
+    """A segfault of the simulator is a crash, named with the signal: not a timeout, not silence."""
+    script = tmp_path / "crash.py"
+    script.write_text(CRASH)
+    assert cli.main(["run", str(script)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("host: the simulator crashed (SIGSEGV) running crash.py"), err
+    assert "before" in err
+    with pytest.raises(CommandError, match=r"crashed \(SIGSEGV\)"):
+        run_script("unix", script, firmware=simulator, timeout=900)
+
+
+def test_a_script_that_runs_too_long_is_a_timeout(simulator, tmp_path: Path) -> None:
+    script = tmp_path / "forever.py"
+    script.write_text("while True:\n    pass\n")
+    with pytest.raises(CommandError, match="longer than 2 s"):
+        run_script("unix", script, firmware=simulator, timeout=2)
+
+
+def test_a_board_nothing_emulates_needs_a_port(tmp_path: Path) -> None:
+    firmware = Firmware(load_board("rpi_pico2"), tmp_path / "firmware.uf2", tmp_path)
+    with pytest.raises(CommandError, match="Pico 2.*--port"):
+        transport.connect("rpi_pico2", firmware=firmware)
