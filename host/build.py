@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from host.boards import Board, load_board
 from host.errors import CommandError
 
 TFLM_MAKEFILE = "tensorflow/lite/micro/tools/make/Makefile"
+# In a TFLM build folder: the digest of its make variables and compiler, for seeding.
+FLAGS_FILE = "flags.key"
 JOBS = str(os.cpu_count() or 2)
 
 
@@ -103,14 +106,18 @@ def tflm_library(board: Board, *, asan: bool = False) -> TflmLibrary:
     pins = [(s.name, s.wanted_stamp()) for s in sources.load_lock() if s.dest.startswith("tflite-micro")]
     compiler = subprocess.run([toolchains.require(_cross_prefix(board) + "g++"), "--version"],
                               capture_output=True, text=True).stdout
-    key = _digest(pins, sorted(make_vars.items()), compiler.splitlines()[:1])
+    flags = _digest(sorted(make_vars.items()), compiler.splitlines()[:1])
+    key = _digest(pins, flags)
     out = paths.build_dir() / f"tflm-{board.tflm.target}-{board.tflm.arch}-{key}"
     info_file = out / "library.json"
     if info_file.is_file():
         info = json.loads(info_file.read_text())
         return TflmLibrary(Path(info["archive"]), info["cxx"], info["cxxflags"])
 
+    if not out.is_dir():
+        _seed_tflm_build(out, flags)
     out.mkdir(parents=True, exist_ok=True)
+    (out / FLAGS_FILE).write_text(flags)
     log = out / "build.log"
     assignments = [f"{k}={v}" for k, v in make_vars.items()] + [f"BASE_GENDIR={out / 'gen'}"]
     print(f"building TFLM for {board.tflm.target}/{board.tflm.arch} (once per pin and flags; "
@@ -135,6 +142,23 @@ def tflm_library(board: Board, *, asan: bool = False) -> TflmLibrary:
     info = {"archive": str(archives[0]), "cxx": cxx, "cxxflags": cxxflags}
     info_file.write_text(json.dumps(info, indent=1))
     return TflmLibrary(archives[0], cxx, cxxflags)
+
+
+def _seed_tflm_build(out: Path, flags: str) -> None:
+    """Start a new TFLM build from the newest finished one with the same flags (another pin or
+    patch set), so that TFLM's Makefile, following its dependency files, recompiles only what
+    changed. The archive is made anew from the current object list."""
+    finished = [flags_file.parent for flags_file in paths.build_dir().glob(f"tflm-*/{FLAGS_FILE}")
+                if flags_file.read_text() == flags and (flags_file.parent / "library.json").is_file()]
+    if not finished:
+        return
+    previous = max(finished, key=lambda folder: (folder / "library.json").stat().st_mtime)
+    shutil.copytree(previous / "gen", out / "gen", symlinks=True)
+    for archive in (out / "gen").glob("*/lib/libtensorflow-microlite.a"):
+        archive.unlink()
+    # Each dependency file names its object by absolute path: the new folder's.
+    for dep in (out / "gen").rglob("*.d"):
+        dep.write_text(dep.read_text().replace(str(previous), str(out)))
 
 
 def _absolute_include(flag: str, root: Path) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import subprocess
 import sys
 import tomllib
@@ -88,14 +89,35 @@ def _sparse_submodule(dest: Path, path: str, patterns: list[str]) -> None:
     _git("checkout", "--quiet", "--force", "--detach", commit, cwd=target)
 
 
+def _modified_files(dest: Path) -> dict[Path, tuple[bytes, int]]:
+    """The files a checkout's patches changed: content and modification time."""
+    names = _git("diff", "--name-only", cwd=dest).splitlines()
+    found = {}
+    for name in names:
+        path = dest / name
+        if path.is_file():
+            found[path] = (path.read_bytes(), path.stat().st_mtime_ns)
+    return found
+
+
+def _keep_timestamps(before: dict[Path, tuple[bytes, int]]) -> None:
+    """A file that was patched before and is patched the same way again keeps its old time, so
+    builds from this checkout recompile only what a changed patch changed."""
+    for path, (content, mtime) in before.items():
+        if path.is_file() and path.read_bytes() == content:
+            os.utime(path, ns=(mtime, mtime))
+
+
 def fetch(entry: Source) -> None:
     """Clone `entry` at its pin (or move an old clone to it), apply TFLM's patch, stamp it."""
     dest = entry.path
+    before = {}
     if not (dest / ".git").exists():
         dest.parent.mkdir(parents=True, exist_ok=True)
         print(f"  cloning {entry.url}", flush=True)
         _git("clone", "--quiet", "--no-checkout", entry.url, str(dest))
     else:
+        before = _modified_files(dest)
         _git("fetch", "--quiet", "--tags", "origin", cwd=dest)
     _git("checkout", "--quiet", "--force", "--detach", entry.rev, cwd=dest)
     _git("clean", "--quiet", "-fdx", "-e", "tensorflow/lite/micro/tools/make/downloads", cwd=dest)
@@ -109,6 +131,7 @@ def fetch(entry: Source) -> None:
     patches += [paths.REPO_ROOT / local for local in entry.local_patches]
     for patch in patches:
         _git("apply", "--ignore-space-change", "--ignore-whitespace", str(patch), cwd=dest)
+    _keep_timestamps(before)
     entry.stamp_file().write_text(entry.wanted_stamp() + "\n")
 
 
