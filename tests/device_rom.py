@@ -48,11 +48,13 @@ MISUSE_SUCCEEDS = {
     "arena_negative": False,
     "arena_buffer_too_small": False,
     "arena_read_only": False,
+    "model_unaligned_buffer": True,
     "closed_invoke": False,
     "closed_input": False,
     "closed_tensor_quantize": False,
     "closed_tensor_memoryview": False,
     "closed_again": True,
+    "closed_forgets_its_arena": True,
 }
 
 

@@ -26,6 +26,8 @@
 // between the trial allocation and the final one.
 #define ARENA_TRIAL_RESERVE (2048)
 #define ARENA_ALIGN (16)
+// TFLM reads the flatbuffer's tables in place, which needs the model 8-byte aligned.
+#define MODEL_ALIGN (8)
 
 typedef struct _tflm_model_obj_t {
     mp_obj_base_t base;
@@ -526,7 +528,7 @@ static size_t measure_arena(tflm_model_obj_t *self, const char **error) {
     }
     *error = tflm_create(self->storage, self->data, trial, trial_size);
     if (*error != NULL) {
-        m_free(trial, trial_size);
+        m_del(uint8_t, trial, trial_size);
         return 0;
     }
     size_t used = tflm_arena_used(self->storage);
@@ -551,7 +553,7 @@ static size_t measure_arena(tflm_model_obj_t *self, const char **error) {
             fails = middle;
         }
     }
-    m_free(trial, trial_size);
+    m_del(uint8_t, trial, trial_size);
     return fits;
 }
 
@@ -617,6 +619,21 @@ static mp_obj_t model_make_new(const mp_obj_type_t *type, size_t n_args, size_t 
         source = mp_obj_new_bytes(model_buf.buf, model_buf.len);
     }
     mp_get_buffer_raise(source, &model_buf, MP_BUFFER_READ);
+    if (((uintptr_t)model_buf.buf & (MODEL_ALIGN - 1)) != 0) {
+        // A /rom packed by stock `mpremote romfs build` does not align file data: use a copy
+        // (heap blocks are aligned); `host romfs` aligns it, and then nothing is copied.
+        nlr_buf_t nlr;
+        if (nlr_push(&nlr) == 0) {
+            source = mp_obj_new_bytes(model_buf.buf, model_buf.len);
+            nlr_pop();
+        } else {
+            mp_raise_msg_varg(&mp_type_ValueError,
+                MP_ERROR_TEXT("the model is not %d-byte aligned and the heap has no room for an "
+                    "aligned copy of its %u bytes; pack /rom with host romfs, which aligns it"),
+                MODEL_ALIGN, (unsigned)model_buf.len);
+        }
+        mp_get_buffer_raise(source, &model_buf, MP_BUFFER_READ);
+    }
 
     const char *error = tflm_validate(model_buf.buf, model_buf.len);
     if (error != NULL) {
@@ -770,8 +787,14 @@ static MP_DEFINE_CONST_FUN_OBJ_2(model_output_obj, model_output);
 static mp_obj_t model_close(mp_obj_t self_in) {
     tflm_model_obj_t *self = MP_OBJ_TO_PTR(self_in);
     model_unlink(self);
-    m_free(self->storage, tflm_interpreter_size());
+    m_del(uint8_t, self->storage, tflm_interpreter_size());
     self->storage = NULL;
+    // The model's bytes (a copy, or a file's) are no longer needed: let the GC have them.
+    self->source = mp_const_none;
+    self->data = NULL;
+    self->len = 0;
+    self->arena_size = 0;
+    self->arena_used = 0;
     self->arena = NULL;
     self->arena_owner = NULL;
     self->arena_buffer = MP_OBJ_NULL;

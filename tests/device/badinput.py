@@ -83,6 +83,9 @@ case("arena_int_too_small", lambda: Model(GOOD, arena=64))
 case("arena_negative", lambda: Model(GOOD, arena=-1))
 case("arena_buffer_too_small", lambda: Model(GOOD, arena=bytearray(64)))
 case("arena_read_only", lambda: Model(GOOD, arena=bytes(65536)))
+# Read-only and not 8-byte aligned, as a model in a /rom packed by stock `mpremote romfs build`:
+# used through an aligned copy.
+case("model_unaligned_buffer", lambda: Model(memoryview(b"\0" + read(GOOD))[1:]).invoke())
 
 closed = Model(GOOD)
 closed_input = closed.input(0)
@@ -92,6 +95,14 @@ case("closed_input", lambda: closed.input(0))
 case("closed_tensor_quantize", lambda: closed_input.quantize([0.5] * n_in))
 case("closed_tensor_memoryview", lambda: memoryview(closed_input))
 case("closed_again", closed.close)
+
+
+def closed_forgets_its_arena():
+    if (closed.arena_size, closed.arena_used) != (0, 0):
+        raise AssertionError("arena %d/%d" % (closed.arena_used, closed.arena_size))
+
+
+case("closed_forgets_its_arena", closed_forgets_its_arena)
 
 # The good model still works after every misuse above.
 assign(memoryview(tin), read(ROM + "good.in0.bin"))
