@@ -1,0 +1,310 @@
+"""`host deploy` (host/deploy.py) and the board side it relies on (tinyml.app, Model verify).
+
+The pure parts (reading an app, the plan of what to send, the refusals) run against board
+descriptions made here. The whole deploy runs on the emulated Pico (rp2040js, its flash kept
+in a file), the one emulated board with a filesystem: the simulator and the QEMU boards have
+none for an app to live in, and deploy refuses them before building anything.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from host import deploy as deploy_module
+from host.deploy import BoardState, deploy_to, plan_deploy, read_app, refusals
+from host.errors import CommandError
+
+ROOT = Path(__file__).resolve().parent.parent
+LAUNCHER_SHA = hashlib.sha256(deploy_module.LAUNCHER.encode()).hexdigest()
+
+
+def make_app(folder: Path, main: str = "print('v1')\n", *, lib: dict | None = None,
+             models: dict | None = None) -> Path:
+    """An app folder: main.py, lib/ files, models/ NAME -> (bytes, sidecar dict or None)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "main.py").write_text(main)
+    for name, text in (lib or {}).items():
+        (folder / "lib" / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / "lib" / name).write_text(text)
+    for name, (data, sidecar) in (models or {}).items():
+        (folder / "models").mkdir(exist_ok=True)
+        (folder / "models" / f"{name}.tflite").write_bytes(data)
+        if sidecar is not None:
+            recorded = {"sha256": hashlib.sha256(data).hexdigest(), **sidecar}
+            (folder / "models" / f"{name}.json").write_text(json.dumps(recorded))
+    return folder
+
+
+def board_state(**changes) -> BoardState:
+    """A board as `describe` reports it: a tinyml firmware with nothing deployed yet."""
+    facts = {"board_id": "rpi_pico", "version": "tinyml-mpy test",
+             "ops": frozenset({"FULLY_CONNECTED"}), "rom_bytes": 4096, "heap_free": 100_000,
+             "active": None, "previous": None, "manifest": None, "rom_sha256": None,
+             "files": {"a": {}, "b": {}}, "launcher": LAUNCHER_SHA, "has_app_module": True}
+    return BoardState(**{**facts, **changes})
+
+
+def deployed(app, slot: str = "a", **changes) -> BoardState:
+    """The board once `app` is the active app in `slot`."""
+    files = {"a": {}, "b": {}}
+    files[slot] = {**app.hashes, "manifest.json": "0" * 64}
+    return board_state(active=slot, files=files, rom_sha256=app.image_sha256, **changes)
+
+
+MODEL = (bytes(range(200)), {"ops": [{"name": "FULLY_CONNECTED", "version": 4}],
+                             "arena_bytes": 2000, "labels": ["x"]})
+
+
+# The pure parts
+
+
+def test_read_app_collects_code_models_and_an_aligned_image(tmp_path: Path):
+    app = read_app(make_app(tmp_path / "app", lib={"util.py": "X = 1\n", "pkg/m.py": ""},
+                            models={"m": MODEL}))
+    assert sorted(app.code) == ["lib/pkg/m.py", "lib/util.py", "main.py"]
+    assert [m.path.name for m in app.models] == ["m.tflite"]
+    data = app.image
+    assert data.startswith(b"\xd2\xcd\x31") and data.find(MODEL[0]) % 16 == 0
+
+
+def test_read_app_refuses_a_model_whose_sidecar_does_not_match(tmp_path: Path):
+    folder = make_app(tmp_path / "app", models={"m": MODEL})
+    (folder / "models" / "m.tflite").write_bytes(b"other bytes")
+    with pytest.raises(CommandError, match="m.tflite does not match the sha256 of its sidecar"):
+        read_app(folder)
+    with pytest.raises(CommandError, match="no main.py"):
+        read_app(tmp_path)
+
+
+def test_plan_first_deploy_sends_everything(tmp_path: Path):
+    app = read_app(make_app(tmp_path / "app", lib={"util.py": "X = 1\n"}, models={"m": MODEL}))
+    plan = plan_deploy(app, board_state(launcher=None))
+    assert plan.slot == "a" and plan.switch and plan.write_rom and plan.write_launcher
+    assert sorted(plan.send) == ["lib/util.py", "main.py"] and not plan.copy
+
+
+def test_plan_unchanged_writes_nothing(tmp_path: Path):
+    app = read_app(make_app(tmp_path / "app", lib={"util.py": "X = 1\n"}, models={"m": MODEL}))
+    plan = plan_deploy(app, deployed(app, "b"))
+    assert not plan.writes_anything and plan.slot == "b"
+
+
+def test_plan_one_changed_file_goes_beside_the_active_app(tmp_path: Path):
+    before = read_app(make_app(tmp_path / "v1", lib={"util.py": "X = 1\n"}))
+    after = read_app(make_app(tmp_path / "v2", lib={"util.py": "X = 2\n"}))
+    plan = plan_deploy(after, deployed(before, "a"))
+    # The unchanged main.py is copied on the board from the active slot, not sent again.
+    assert (plan.slot, plan.send, plan.copy, plan.switch) == ("b", ("lib/util.py",),
+                                                             ("main.py",), True)
+    assert not plan.write_rom
+
+
+def test_plan_spare_slot_stale_files_are_removed_and_matching_ones_kept(tmp_path: Path):
+    old = read_app(make_app(tmp_path / "old", lib={"gone.py": ""}))
+    active = read_app(make_app(tmp_path / "active", main="print('v3')\n"))
+    new = read_app(make_app(tmp_path / "new", main="print('v2')\n"))
+    board = board_state(active="b", files={"a": dict(old.hashes), "b": dict(active.hashes)})
+    plan = plan_deploy(new, board)
+    assert (plan.slot, plan.send, plan.delete) == ("a", ("main.py",), ("lib/gone.py",))
+    # Going back to the app the spare slot still holds sends nothing: it is switched to.
+    plan = plan_deploy(old, board)
+    assert (plan.slot, plan.send, plan.switch) == ("a", (), True)
+    assert plan.keep == ("main.py", "lib/gone.py")
+
+
+def test_plan_a_changed_model_rewrites_only_the_rom(tmp_path: Path):
+    before = read_app(make_app(tmp_path / "v1", models={"m": MODEL}))
+    after = read_app(make_app(tmp_path / "v2", models={"m": (bytes(300), MODEL[1])}))
+    plan = plan_deploy(after, deployed(before))
+    assert plan.write_rom and not plan.switch and not plan.send and plan.slot == "a"
+
+
+def test_refusals_name_the_operator_the_partition_and_the_heap(tmp_path: Path):
+    needs = {"ops": [{"name": "CONV_2D", "version": 3}], "arena_bytes": 150_000}
+    app = read_app(make_app(tmp_path / "app", models={"big": (bytes(8000), needs)}))
+    problems = refusals(app, board_state(), "rpi_pico")
+    assert len(problems) == 3, problems
+    assert "big.tflite needs operator CONV_2D (version 3)" in problems[0]
+    command = f"host build --board rpi_pico --ops-from {tmp_path}/app/models/big.tflite"
+    assert command in problems[0]
+    assert "larger than the board's ROMFS partition (4096 bytes)" in problems[1]
+    assert "arenas need 150000 bytes" in problems[2] and "free heap (100000 bytes)" in problems[2]
+    assert refusals(read_app(make_app(tmp_path / "ok", models={"m": MODEL})), board_state(),
+                    "rpi_pico") == []
+    assert "no tinyml.app" in refusals(app, board_state(has_app_module=False), "x")[0]
+
+
+class RecordingTransport:
+    """Answers `describe` with a board state; records every other mpremote command."""
+
+    port = "fake"
+
+    def __init__(self, reply: dict):
+        self.reply = reply
+        self.calls: list[tuple[str, ...]] = []
+
+    def mpremote(self, *args: str, timeout=None) -> subprocess.CompletedProcess:
+        self.calls.append(args)
+        return subprocess.CompletedProcess(args, 0, "TINYML-DEPLOY " + json.dumps(self.reply), "")
+
+
+def test_a_refused_deploy_sends_only_the_description(tmp_path: Path):
+    app = make_app(tmp_path / "app", models={"big": (bytes(8000), None)})
+    board = RecordingTransport({"board": "rpi_pico", "app_module": True, "ops": [],
+                                "rom_bytes": 4096, "heap_free": 10_000, "files": {}})
+    with pytest.raises(CommandError, match="nothing was written:\n.*larger than the board's"):
+        deploy_to(board, app, board_id="rpi_pico", reset=False)
+    assert [call[0] for call in board.calls] == ["exec"]
+    assert board.calls[0][1] == deploy_module.DESCRIBE
+
+
+def test_the_simulator_is_refused_before_anything_is_built(tmp_path: Path):
+    with pytest.raises(CommandError, match="unix has no filesystem"):
+        deploy_module.deploy(make_app(tmp_path / "app"), "unix")
+
+
+def test_deploy_imports_no_training_package():
+    """The deploy-only install: `host deploy` runs without TensorFlow or tflite_micro."""
+    code = ("import sys; from host import cli; cli.build_parser('deploy'); import host.deploy;"
+            " import host.transport;"
+            " print(sorted({m.split('.')[0] for m in sys.modules} & cli.TRAINING_PACKAGES))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                            text=True, check=False)
+    assert result.returncode == 0 and result.stdout.strip() == "[]", result.stderr
+
+
+# On the emulated Pico
+
+
+@pytest.fixture(scope="module")
+def pico(tmp_path_factory):
+    """A deploy transport to the rpi_pico firmware in rp2040js, on a fresh flash."""
+    from conftest import firmware_for
+
+    from host.boards import load_board
+    from host.emulators import rp2040js
+    from host.transport import MpremoteTransport
+
+    for program in ("node", "npm"):
+        if shutil.which(program) is None:
+            pytest.skip(f"{program} missing; install it with: {rp2040js.NODE_INSTALL}")
+    uf2 = firmware_for("rpi_pico").path
+    proc, device = rp2040js.start(uf2, tmp_path_factory.mktemp("pico") / "flash.img")
+    yield MpremoteTransport(load_board("rpi_pico"), device)
+    rp2040js.stop(proc)
+
+
+@pytest.fixture(scope="module")
+def sine(tmp_path_factory) -> Path:
+    """sine.tflite + sine.json from `host train sine` (its cache makes a rerun a copy)."""
+    out = tmp_path_factory.mktemp("sine")
+    result = subprocess.run([sys.executable, "-m", "host", "train", "sine", "-o", str(out)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=1800, check=False)
+    if result.returncode != 0:
+        pytest.skip(f"host train sine failed (needs the [train] extras):\n{result.stderr[-2000:]}")
+    return out
+
+
+SINE_APP = """import tinyml.app
+from util import VERSION
+model, labels = tinyml.app.load_model("sine")
+model.input(0).quantize([1.57])
+model.invoke()
+print("app", VERSION, labels, "y=%.1f" % model.output(0).dequantize()[0])
+"""
+# The test apps end, and the board then prints its REPL prompt: wait for it, however slowly a
+# loaded machine runs the emulator.
+WATCH_SECONDS = 300
+
+
+def sine_app(folder: Path, sine: Path, version: str = "v1", labels=("sin(x)",)) -> Path:
+    make_app(folder, SINE_APP, lib={"util.py": f"VERSION = {version!r}\n"})
+    (folder / "models").mkdir(exist_ok=True)
+    shutil.copy(sine / "sine.tflite", folder / "models")
+    sidecar = json.loads((sine / "sine.json").read_text())
+    (folder / "models" / "sine.json").write_text(json.dumps({**sidecar, "labels": list(labels)}))
+    return folder
+
+
+def pico_deploy(pico, app: Path):
+    return deploy_to(pico, app, board_id="rpi_pico", log=lambda line: None,
+                     watch_seconds=WATCH_SECONDS, until=deploy_module.REPL_PROMPT)
+
+
+def test_pico_deploy_redeploy_change_a_file_and_a_model(pico, sine, tmp_path: Path):
+    app = sine_app(tmp_path / "app", sine)
+    first = pico_deploy(pico, app)
+    assert "app v1 ['sin(x)'] y=1.0" in first.output, first.output
+    assert first.files_sent == 2 and first.rom_written
+    assert first.bytes_sent == sum(p.stat().st_size for p in read_app(app).code.values()) + len(
+        read_app(app).image)
+
+    again = pico_deploy(pico, app)
+    assert (again.bytes_sent, again.files_sent, again.rom_written) == (0, 0, False)
+    # One exec that describes the board and hashes its files, then the reset.
+    assert (again.round_trips, again.connections) == (2, 1)
+    assert "app v1" in again.output
+
+    (app / "lib" / "util.py").write_text("VERSION = 'v2'\n")
+    changed = pico_deploy(pico, app)
+    assert (changed.files_sent, changed.files_skipped, changed.rom_written) == (1, 1, False)
+    assert changed.bytes_sent == (app / "lib" / "util.py").stat().st_size
+    assert "app v2 ['sin(x)']" in changed.output, changed.output
+
+    sine_app(app, sine, "v2", labels=("sine",))
+    model_changed = pico_deploy(pico, app)
+    assert model_changed.rom_written and model_changed.files_sent == 0
+    assert "app v2 ['sine']" in model_changed.output, model_changed.output
+
+
+def test_pico_refusal_writes_nothing(pico, sine, tmp_path: Path):
+    app = sine_app(tmp_path / "app", sine)
+    before = deploy_module.Board(pico).describe()
+    (app / "models" / "huge.tflite").write_bytes(bytes(pico.board.romfs_bytes))
+    with pytest.raises(CommandError, match="larger than the board's ROMFS partition"):
+        pico_deploy(pico, app)
+    after = deploy_module.Board(pico).describe()
+    assert (after.files, after.active, after.rom_sha256) == (before.files, before.active,
+                                                            before.rom_sha256)
+
+
+def test_pico_first_start_that_raises_rolls_back(pico, sine, tmp_path: Path):
+    good = pico_deploy(pico, sine_app(tmp_path / "good", sine, "good"))
+    assert "app good" in good.output
+    broken = sine_app(tmp_path / "broken", sine, "good")
+    (broken / "main.py").write_text("import util\nraise RuntimeError('broken on start')\n")
+    result = pico_deploy(pico, broken)
+    assert "RuntimeError: broken on start" in result.output
+    assert (f"app {result.slot} raised on its first start; rolled back to app {good.slot}"
+            in result.output), result.output
+    assert result.output.rstrip().count("app good") == 1
+
+    # By hand: the broken app is kept beside the good one, and --rollback goes to it.
+    left, active = deploy_module.rollback_to(pico, watch_seconds=WATCH_SECONDS,
+                                             until=deploy_module.REPL_PROMPT)
+    assert (left, active) == (good.slot, result.slot)
+
+
+def test_pico_a_model_altered_on_the_board_is_refused(pico, sine, tmp_path: Path):
+    from host import romfs
+
+    app = sine_app(tmp_path / "app", sine, "intact")
+    assert "app intact" in pico_deploy(pico, app).output
+    altered = tmp_path / "altered"
+    shutil.copytree(app / "models", altered)
+    model = bytearray((altered / "sine.tflite").read_bytes())
+    model[-1] ^= 1
+    (altered / "sine.tflite").write_bytes(model)
+    romfs.write_image(altered, tmp_path / "altered.romfs")
+    pico.deploy_rom(tmp_path / "altered.romfs", timeout=300)
+    output = deploy_module.soft_reset(pico.port, WATCH_SECONDS, until=deploy_module.REPL_PROMPT)
+    assert "ValueError: /rom/sine.tflite: sha256 differs from its sidecar's" in output, output
+    # The next deploy sees the ROM as it is, and writes the image again.
+    repaired = pico_deploy(pico, app)
+    assert repaired.rom_written and "app intact" in repaired.output
