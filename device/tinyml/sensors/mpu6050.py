@@ -33,7 +33,6 @@ _WHO_AM_I = const(0x75)
 _FIFO_ACCEL = const(0x08)
 _FIFO_GYRO = const(0x70)
 _INT_DATA_RDY = const(0x01)
-_INT_FIFO_OFLOW = const(0x10)
 _INT_MOTION = const(0x40)
 _FIFO_BYTES_6050 = const(1024)
 _FIFO_BYTES_6500 = const(512)
@@ -64,6 +63,9 @@ class MPU6050(I2CDevice):
         self._fifo_frame = bytearray(2 * self.channels)
         self._count = bytearray(2)
         self._fifo = fifo
+        self._fifo_bytes = _FIFO_BYTES_6500 if who == 0x70 else _FIFO_BYTES_6050
+        # A full FIFO's oldest bytes are the tail of a frame (its size is no multiple of one).
+        self._partial = bytearray(self._fifo_bytes % len(self._fifo_frame))
         self._make_sample()
         self._write8(_PWR_MGMT_1, 0x80)  # reset every register to its default
         clock.sleep_ms(100)
@@ -108,16 +110,18 @@ class MPU6050(I2CDevice):
         self._write8(_USER_CTRL, 0x40)  # FIFO_EN
 
     def available(self):
-        status = self._read8(_INT_STATUS)
         if not self._fifo:
-            return 1 if status & _INT_DATA_RDY else 0
-        if status & _INT_FIFO_OFLOW:
-            # The chip wrote over the oldest bytes: frames are no longer aligned.
-            self.overruns += 1
-            self._reset_fifo()
-            return 0
+            return 1 if self._read8(_INT_STATUS) & _INT_DATA_RDY else 0
         self._i2c.readfrom_mem_into(self._addr, _FIFO_COUNTH, self._count)
-        return ((self._count[0] << 8) | self._count[1]) // len(self._fifo_frame)
+        count = (self._count[0] << 8) | self._count[1]
+        if count >= self._fifo_bytes:
+            # Full: the chip has written over its oldest bytes, one byte at a time, so they
+            # start inside a frame. INT_STATUS's overflow bit cannot tell: any read clears it
+            # (INT_RD_CLEAR). Read the partial frame away; the frames after it are whole.
+            self.overruns += 1
+            self._i2c.readfrom_mem_into(self._addr, _FIFO_R_W, self._partial)
+            count -= len(self._partial)
+        return count // len(self._fifo_frame)
 
     def read_into(self, sample):
         """The newest sample, from the data registers."""
