@@ -2,7 +2,8 @@
 
 The board is reached through its transport (host/transport.py): the simulator runs the
 script with DIR's ROMFS image mounted at /rom and FILE replayed as sensors; an emulated or
-real board gets the image and the script over its serial port with mpremote.
+real board gets the image and the script over its serial port with mpremote, and the
+emulated Pico plays FILE into its emulated sensors.
 """
 from __future__ import annotations
 

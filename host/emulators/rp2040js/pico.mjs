@@ -363,6 +363,20 @@ const PIN_SDA = 4;
 const PIN_SCL = 5;
 const PIN_INT = 6;
 
+// The 12-bit code whose read_u16() (MicroPython scales 12 bits to 16 as c << 4 | c >> 8) is
+// nearest `u16`, a value in read_u16()'s 0..65535: the firmware reads what was recorded, to
+// the ADC's resolution.
+function adcCode(value) {
+  const u16 = Math.min(Math.max(value, 0), 65535);
+  const scaled = (c) => (c << 4) | (c >> 8);
+  const guess = Math.floor((u16 * ADC_MAX) / 65535);
+  let best = 0;
+  for (let c = Math.max(guess - 1, 0); c <= Math.min(guess + 2, ADC_MAX); c++) {
+    if (Math.abs(scaled(c) - u16) < Math.abs(scaled(best) - u16)) best = c;
+  }
+  return best;
+}
+
 function loadRecording(file) {
   let bytes;
   try {
@@ -411,9 +425,8 @@ function loadCsv(file, text) {
   if (times.length < 2 || !(times[1] > times[0])) fail(`--data ${file}: needs two rows or more, t rising`);
   const rate = Math.round(1 / (times[1] - times[0]));
   if (kind === 'imu') return { kind, rate, channels: 3, samples: Float64Array.from(values) };
-  // The knob's position as a fraction of the ADC's range: its 12-bit count.
-  const counts = Uint16Array.from(values, (v) => Math.min(Math.max(Math.round(v * ADC_MAX), 0), ADC_MAX));
-  return { kind, rate, channels: 1, samples: counts };
+  // The knob's position as a fraction of full scale, 0..1: as read_u16() reports it / 65535.
+  return { kind, rate, channels: 1, samples: Uint16Array.from(values, (v) => adcCode(v * 65535)) };
 }
 
 function loadWav(file, bytes) {
@@ -432,9 +445,10 @@ function loadWav(file, bytes) {
              ` ${fmt.bits} bits, ${fmt.channels} channels`);
       }
       const n = Math.floor(Math.min(size, bytes.length - pos - 8) / 2);
-      // Signed samples centred at mid-scale, as an analog sensor's output reaches the ADC.
+      // Signed samples centred at mid-scale, as an analog sensor's output reaches the ADC
+      // (read_u16() = sample + 32768, as the simulator's replay of a WAV as ADC counts).
       const counts = new Uint16Array(n);
-      for (let i = 0; i < n; i++) counts[i] = (view.getInt16(pos + 8 + 2 * i, true) + 32768) >> 4;
+      for (let i = 0; i < n; i++) counts[i] = adcCode(view.getInt16(pos + 8 + 2 * i, true) + 32768);
       return { kind: 'adc', rate: fmt.rate, channels: 1, samples: counts };
     }
     pos += 8 + size + (size & 1);
