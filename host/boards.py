@@ -53,6 +53,12 @@ class Board:
     ops: frozenset[str] | None = None
 
     @property
+    def folders(self) -> list[Path]:
+        """The board's folder, and the one its port's boards share (boards/<port>_common)."""
+        common = self.dir.parent / f"{self.port}_common"
+        return [self.dir, common] if common.is_dir() else [self.dir]
+
+    @property
     def is_cross(self) -> bool:
         return self.port != "unix"
 

@@ -237,7 +237,7 @@ def firmware(board_id: str, *, ops_from: list[Path] | None = None, asan: bool = 
     micropython = sources.source("micropython")
     archive = library.archive.stat()
     inputs = _digest(
-        micropython.rev, library.archive, archive.st_size, archive.st_mtime_ns, _tree_digest(board.dir, paths.NATIVE_MODULES_DIR, paths.DEVICE_DIR),
+        micropython.rev, library.archive, archive.st_size, archive.st_mtime_ns, _tree_digest(*board.folders, paths.NATIVE_MODULES_DIR, paths.DEVICE_DIR),
         __version__,
     )
     stamp = out / "inputs.stamp"
@@ -327,6 +327,7 @@ def _build_make_port(board: Board, micropython: Path, build: Path, manifest: Pat
             make_vars["CFLAGS_EXTRA"] = "-fsanitize=address -fno-omit-frame-pointer"
             make_vars["LDFLAGS_EXTRA"] = "-fsanitize=address"
     else:
+        make_vars["BOARD"] = board.id
         make_vars["BOARD_DIR"] = str(board.dir)
         make_vars["LIBS"] = " ".join(libs)
         make_vars["MICROPY_HEAP_SIZE"] = str(board.heap_bytes)

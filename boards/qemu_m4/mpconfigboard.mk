@@ -5,17 +5,17 @@ CFLAGS += -mthumb -mcpu=cortex-m4 -mfloat-abi=soft
 CFLAGS += -DQEMU_SOC_MPS2
 CFLAGS += -DMICROPY_HW_MCU_NAME='"Cortex-M4"'
 # The port's mpconfigport.h, plus a ROM partition for `mpremote romfs deploy`.
-CFLAGS += -DMP_CONFIGFILE='"$(BOARD_DIR)/mpconfigboard.h"'
+CFLAGS += -DMP_CONFIGFILE='"$(BOARD_DIR)/../qemu_common/mpconfigboard.h"'
+# The ROMFS partition: the start of the 16 MiB PSRAM, sized by board.toml's romfs_bytes.
+CFLAGS += -DTINYML_ROMFS_BASE=0x21000000 -DTINYML_ROMFS_BYTES=$(TINYML_ROMFS_BYTES)
 
 LDSCRIPT = mcu/arm/mps2.ld
 
 SRC_BOARD_O = shared/runtime/gchelper_native.o shared/runtime/gchelper_thumb2.o
-SRC_C += $(BOARD_DIR)/romfs_partition.c
+SRC_C += $(BOARD_DIR)/../qemu_common/romfs_partition.c
 
 MPY_CROSS_FLAGS += -march=armv7emsp
 
-# The firmware, TFLM and its arena share the 4 MiB SSRAM1 that the port's linker script uses.
-MICROPY_HEAP_SIZE = 2097152
 MICROPY_PY_BTREE = 0
 # The qemu port has no C runtime: _tflm supplies the assert/abort hooks TFLM calls.
 TINYML_RUNTIME_HOOKS = 1

@@ -1,5 +1,7 @@
-// The ROMFS partition of the emulated board: the first 4 MiB of the mps2-an386's PSRAM.
-// QEMU starts it zeroed (no filesystem); `mpremote romfs deploy` writes an image into it.
+// The ROMFS partition of an emulated board, in RAM the firmware does not otherwise use: the
+// board's mpconfigboard.mk says where (TINYML_ROMFS_BASE) and how big (TINYML_ROMFS_BYTES,
+// board.toml's romfs_bytes). QEMU starts it zeroed (no filesystem); `mpremote romfs deploy`
+// writes an image into it.
 
 #include <string.h>
 
@@ -10,8 +12,12 @@
 
 #if MICROPY_VFS_ROM_IOCTL
 
-#define ROMFS_BASE (0x21000000)
-#define ROMFS_BYTES (4 * 1024 * 1024)
+#if !defined(TINYML_ROMFS_BASE) || !defined(TINYML_ROMFS_BYTES)
+#error "the board's mpconfigboard.mk must define TINYML_ROMFS_BASE and TINYML_ROMFS_BYTES"
+#endif
+
+#define ROMFS_BASE (TINYML_ROMFS_BASE)
+#define ROMFS_BYTES (TINYML_ROMFS_BYTES)
 
 static const MP_DEFINE_MEMORYVIEW_OBJ(romfs_obj, 'B', 0, ROMFS_BYTES, (void *)ROMFS_BASE);
 
