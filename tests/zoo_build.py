@@ -46,9 +46,8 @@ def _convert(model, quant: str) -> bytes:
         ]
         converter.inference_input_type = tf.int16
         converter.inference_output_type = tf.int16
-        # CMSIS-NN's int16 fully connected kernel (the Cortex-M boards') takes per-tensor
-        # weights only; per-channel 16x8 dense layers run on the reference kernels alone.
-        converter._experimental_disable_per_channel_quantization_for_dense_layers = True
+        # TensorFlow's defaults: per-channel dense weights, which CMSIS-NN's int16 fully
+        # connected kernel lacks (the Cortex-M boards run the reference one for them).
     return converter.convert()
 
 
