@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import firmware_for
-from test_device_runtime import BEHAVIOUR
+from test_device_runtime import BEHAVIOUR, assert_prints_expected
 
 ROOT = Path(__file__).resolve().parent.parent
 # The examples whose sensors the emulator has: the IMU (magic_wand) and the knob (hello_world).
@@ -31,4 +31,4 @@ def test_example_on_emulated_pico(pico, trained, name: str) -> None:
     assert result.returncode == 0, result.output
     lines = result.output.splitlines()
     BEHAVIOUR[name](lines)
-    assert lines == (example / "expected.txt").read_text().splitlines()
+    assert_prints_expected(lines, example)
