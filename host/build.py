@@ -9,6 +9,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -146,8 +147,9 @@ def tflm_library(board: Board, *, asan: bool = False) -> TflmLibrary:
 
 def _seed_tflm_build(out: Path, flags: str) -> None:
     """Start a new TFLM build from the newest finished one with the same flags (another pin or
-    patch set), so that TFLM's Makefile, following its dependency files, recompiles only what
-    changed. The archive is made anew from the current object list."""
+    patch set), so that TFLM's Makefile recompiles only the sources newer than their objects,
+    and those that include a changed header (which its Makefile does not track). The archive
+    is made anew from the current object list."""
     finished = [flags_file.parent for flags_file in paths.build_dir().glob(f"tflm-*/{FLAGS_FILE}")
                 if flags_file.read_text() == flags and (flags_file.parent / "library.json").is_file()]
     if not finished:
@@ -156,9 +158,36 @@ def _seed_tflm_build(out: Path, flags: str) -> None:
     shutil.copytree(previous / "gen", out / "gen", symlinks=True)
     for archive in (out / "gen").glob("*/lib/libtensorflow-microlite.a"):
         archive.unlink()
-    # Each dependency file names its object by absolute path: the new folder's.
-    for dep in (out / "gen").rglob("*.d"):
-        dep.write_text(dep.read_text().replace(str(previous), str(out)))
+    _forget_stale_objects(out / "gen", sources.source("tflite-micro").path,
+                          since=(previous / "library.json").stat().st_mtime)
+
+
+_C_SUFFIXES = {".h", ".hpp", ".inc", ".c", ".cc", ".cpp"}
+_INCLUDE = re.compile(rb'^\s*#\s*include\s*"([^"]+)"', re.MULTILINE)
+
+
+def _forget_stale_objects(gen: Path, tflm_dir: Path, since: float) -> None:
+    """TFLM's Makefile knows no header dependencies, so it would keep objects compiled before
+    a header changed (a new patch, a new pin). Delete every object whose source includes,
+    directly or not, a header changed since the seed was built; make then recompiles them."""
+    files = [path for path in tflm_dir.rglob("*")
+             if path.suffix in _C_SUFFIXES and ".git" not in path.parts and "pigweed" not in path.parts]
+    affected = {path for path in files if path.suffix in {".h", ".hpp", ".inc"} and path.stat().st_mtime > since}
+    if not affected:
+        return
+    includes = {path: [name.decode() for name in _INCLUDE.findall(path.read_bytes())] for path in files}
+    while True:
+        suffixes = {"/" + "/".join(path.parts[-depth:]) for path in affected for depth in range(1, 6)}
+        grown = {path for path, names in includes.items()
+                 if path not in affected and any("/" + name.lstrip("./") in suffixes for name in names)}
+        if not grown:
+            break
+        affected |= grown
+    # gen/TARGET/obj/CATEGORY/SOURCE_PATH.o, SOURCE_PATH relative to TFLM's root.
+    for obj in gen.glob("*/obj/*/**/*.o"):
+        stem = tflm_dir.joinpath(*obj.relative_to(gen).parts[3:]).with_suffix("")
+        if any(stem.with_suffix(suffix) in affected for suffix in (".c", ".cc", ".cpp")):
+            obj.unlink()
 
 
 def _absolute_include(flag: str, root: Path) -> str:

@@ -148,6 +148,17 @@ def activations_int8(keras) -> bytes:
     return _convert(keras.Model(x, outputs), "int8")
 
 
+def reduce_slice_int8(keras) -> bytes:
+    """Int8 MEAN, STRIDED_SLICE and CONCATENATION, as TensorFlow's converter emits them for
+    pooling and cropping: the operator mix that crashed the VM at arenas a little above the
+    minimum (kernels using arena memory they had not got)."""
+    x = keras.Input((16, 4), batch_size=1)
+    mean = keras.layers.GlobalAveragePooling1D()(x)
+    cropped = keras.layers.Flatten()(keras.layers.Cropping1D((2, 10))(x))
+    joined = keras.layers.Concatenate()([mean, cropped])
+    return _convert(keras.Model(x, keras.layers.Dense(3)(joined)), "int8")
+
+
 def big_fc_int8(keras) -> bytes:
     """Int8 fully connected with ~260 KB of weights: large enough that a copy into RAM would show."""
     model = keras.Sequential([
@@ -161,7 +172,7 @@ def big_fc_int8(keras) -> bytes:
 BUILDERS = {
     f.__name__: f
     for f in (fc_float, fc_int8, cnn_int8, multi_io_int8, fc_conv_16x8, lstm_float,
-              elementwise_int8, activations_int8, big_fc_int8)
+              elementwise_int8, activations_int8, reduce_slice_int8, big_fc_int8)
 }
 
 

@@ -146,10 +146,14 @@ const char *validate_tensor(const tflite::Tensor *tensor, const tflite::Model *m
                 quant->zero_point()->size());
         }
         if (channels > 1) {
-            size_t ndim = tensor->shape() ? tensor->shape()->size() : 0;
+            size_t ndim = tensor->shape()->size();
             int32_t axis = quant->quantized_dimension();
-            if (axis < 0 || static_cast<size_t>(axis) >= ndim ||
-                static_cast<size_t>(tensor->shape()->Get(axis)) != channels) {
+            // Older converters gave 1-D biases the axis of their convolution's filter (3 for
+            // a depthwise one, as in TFLM's own person_detect model): such a tensor holds one
+            // value per channel, which is all the kernels read of it.
+            size_t along_axis = axis >= 0 && static_cast<size_t>(axis) < ndim
+                ? static_cast<size_t>(tensor->shape()->Get(axis)) : elements;
+            if (axis < 0 || along_axis != channels) {
                 return "corrupt model: per-channel quantization does not match the tensor's shape";
             }
         }
