@@ -7,6 +7,11 @@
 Samples are stored twice, at i and i + N, so the last N samples in time order are always
 one contiguous run of memory: `view()` hands that run out as a memoryview without copying,
 and push writes with two slice stores. The price is twice the RAM of the samples.
+
+`Window` is the C type of the firmware's `_features` module where the firmware has it (a push
+costs a call and two copies, a few hundred instructions on a Cortex-M4); `PyWindow`, this
+file's class, is its definition and the fallback elsewhere. Both behave the same, except that
+the C window's attributes are read-only.
 """
 from array import array
 
@@ -14,7 +19,7 @@ from array import array
 _ITEMSIZE = {"b": 1, "B": 1, "h": 2, "H": 2, "i": 4, "I": 4, "f": 4, "d": 8}
 
 
-class Window:
+class PyWindow:
     def __init__(self, length, channels=1, typecode="h", hop=None):
         if length < 1 or channels < 1:
             raise ValueError("Window: length and channels must be >= 1")
@@ -131,3 +136,9 @@ class Window:
         mv = self._mv
         for i in range(len(mv)):
             mv[i] = 0
+
+
+try:
+    from _features import Window
+except ImportError:  # a firmware without the C module
+    Window = PyWindow

@@ -7,6 +7,8 @@ add_library(usermod_tflm INTERFACE)
 
 target_sources(usermod_tflm INTERFACE
     ${CMAKE_CURRENT_LIST_DIR}/modtflm.c
+    # _features: the integer features and the Window of the tinyml package, in C
+    ${CMAKE_CURRENT_LIST_DIR}/modfeatures.c
     # abort/assert raise Python exceptions: the SDK's versions would halt the chip.
     ${CMAKE_CURRENT_LIST_DIR}/runtime_hooks.c
 )

@@ -6,6 +6,8 @@
 TFLM_MOD_DIR := $(USERMOD_DIR)
 
 SRC_USERMOD_C += $(TFLM_MOD_DIR)/modtflm.c
+# _features: the integer features and the Window of the tinyml package, in C
+SRC_USERMOD_C += $(TFLM_MOD_DIR)/modfeatures.c
 # abort/assert raise Python exceptions (set by the boards whose C runtime would otherwise end
 # the process or is absent: see runtime_hooks.c).
 ifeq ($(TINYML_RUNTIME_HOOKS),1)
