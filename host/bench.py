@@ -6,6 +6,9 @@ the binding. On QEMU boards the clock counts instructions (-icount shift=0), so 
 are instructions, repeatable from run to run; the emulated Pico's clock counts its emulated
 cycles (reported as cycles at the board's clock); on the simulator and real boards they are
 microseconds.
+
+With `--energy`, the cost of an invoke becomes seconds at the board's clock, and
+`host.energy` estimates the energy per inference and a battery's life for a duty cycle.
 """
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from host import build
+from host import build, energy
 from host.boards import Board, load_board
 from host.errors import CommandError
 from host.run import run_script
@@ -88,9 +91,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", type=Path, help=".tflite model")
     parser.add_argument("--board", default="unix", help="board id (default: unix)")
     parser.add_argument("--port", metavar="P", help="a real board's serial port (default: emulate it)")
+    parser.add_argument("--energy", action="store_true",
+                        help="estimate the energy per inference and the battery life (board.toml [power])")
+    parser.add_argument("--duty", default="1/s", metavar="RATE",
+                        help="with --energy: inferences per time, deep sleep between (default: 1/s)")
+    parser.add_argument("--battery-mah", type=float, default=1000, metavar="MAH",
+                        help="with --energy: the battery's capacity (default: 1000 mAh)")
+
+
+def _seconds(b: Bench, board: Board) -> float:
+    """One invoke from Python, in seconds on the board."""
+    if b.unit == "us":
+        return b.python_loop / 1e6
+    if not board.clock_hz:
+        raise CommandError(f"boards/{board.id}/board.toml has no clock_hz to turn {b.unit} into time")
+    # On QEMU an instruction stands for a cycle: an estimate of a core that retires one
+    # instruction per cycle.
+    return b.python_loop / board.clock_hz
 
 
 def run(args: argparse.Namespace) -> int:
+    board = load_board(args.board)
+    if args.energy:
+        if board.power is None:
+            raise CommandError(f"boards/{board.id}/board.toml has no [power] currents for --energy")
+        period = energy.period_seconds(args.duty)
     b = bench(args.model, args.board, args.port)
     digits = 3 if b.unit == "us" else 0
     print(f"board {args.board}: {args.model.name}, arena {b.arena_used} used of {b.arena_size} bytes")
@@ -100,4 +125,13 @@ def run(args: argparse.Namespace) -> int:
           f"  (an empty Python loop iteration: {b.empty_loop:.{digits}f})")
     print(f"  ratio Python / C           {b.ratio:12.3f}")
     print(f"  heap allocated by the Python loop of invokes: {b.heap_delta} bytes")
+    if args.energy:
+        e = energy.estimate(board.power, _seconds(b, board), period, args.battery_mah)
+        p = board.power
+        print(f"energy estimate (board.toml [power]: {p.source})")
+        print(f"  currents at {p.volts} V: active {p.active_ma} mA, deep sleep {p.deep_sleep_ma} mA")
+        print(f"  one inference              {e.active_s * 1e3:12.3f} ms at {board.clock_hz / 1e6:g} MHz,"
+              f" {e.millijoules:.4f} mJ")
+        print(f"  one inference per {period:g} s  {e.average_ma:12.4f} mA on average")
+        print(f"  a {args.battery_mah:g} mAh battery lasts {e.battery_hours:,.0f} h ({e.battery_days:,.1f} days)")
     return 0

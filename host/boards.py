@@ -29,6 +29,17 @@ class Tflm:
 
 
 @dataclass(frozen=True)
+class Power:
+    """The board's supply currents, for energy estimates (`host bench --energy`)."""
+
+    volts: float
+    active_ma: float       # running at clock_hz
+    light_sleep_ma: float
+    deep_sleep_ma: float
+    source: str            # where the figures come from
+
+
+@dataclass(frozen=True)
 class Board:
     id: str
     dir: Path
@@ -45,6 +56,7 @@ class Board:
     sleep: tuple[str, ...] = ()  # sleep modes: "light", "deep"
     wake: tuple[str, ...] = ()   # wake sources: "timer", "pin", "touch"
     clock_hz: int = 0
+    power: Power | None = None
     qemu_machine: str | None = None
     qemu_args: tuple[str, ...] = ()
     # The port's own frozen manifest (its boot code: filesystem mount, rp2.PIO helpers).
@@ -93,9 +105,11 @@ def load_board(board_id: str) -> Board:
     try:
         tflm = config.pop("tflm")
         ops = config.pop("ops", None)
+        power = config.pop("power", None)
         board = Board(
             id=board_id, dir=board_file.parent, tflm=Tflm(**tflm),
             ops=None if ops is None else frozenset(str(op).upper() for op in ops),
+            power=None if power is None else Power(**power),
             **{key: tuple(value) if isinstance(value, list) else value
                for key, value in config.items()},
         )
