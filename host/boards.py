@@ -24,6 +24,8 @@ class Tflm:
     target: str
     arch: str
     kernels: str | None = None   # OPTIMIZED_KERNEL_DIR, None for the reference kernels
+    # A toolchain whose libstdc++ headers to compile with, for a compiler that ships none.
+    cxx_headers: str | None = None
     # Other variables for TFLM's Makefile, e.g. FLOAT to match the port's float ABI.
     make_vars: dict = field(default_factory=dict)
 
@@ -52,11 +54,14 @@ class Board:
     flash_bytes: int = 0         # the chip's flash (0: none, the simulator)
     filesystem_bytes: int = 0    # the filesystem partition (/)
     cflags: tuple[str, ...] = ()
+    # The cross toolchain's prefix (without the trailing dash).
+    toolchain: str = "arm-none-eabi"
     pins: dict = field(default_factory=dict)
     sleep: tuple[str, ...] = ()  # sleep modes: "light", "deep"
     wake: tuple[str, ...] = ()   # wake sources: "timer", "pin", "touch"
     clock_hz: int = 0
     power: Power | None = None
+    qemu_arch: str = "arm"       # qemu-system-<arch>
     qemu_machine: str | None = None
     qemu_args: tuple[str, ...] = ()
     # The port's own frozen manifest (its boot code: filesystem mount, rp2.PIO helpers).
@@ -73,6 +78,11 @@ class Board:
     @property
     def is_cross(self) -> bool:
         return self.port != "unix"
+
+    @property
+    def cross_prefix(self) -> str:
+        """What the board's compilers are called before `gcc`: "" for the simulator."""
+        return f"{self.toolchain}-" if self.is_cross else ""
 
     def device_module(self) -> str:
         """`tinyml/_board.py`: the facts the device package reads, frozen into the firmware."""

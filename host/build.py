@@ -21,7 +21,8 @@ from host import __version__, ops, paths, sizes, sources, toolchains
 from host.boards import Board, load_board
 from host.errors import CommandError
 
-TFLM_MAKEFILE = "tensorflow/lite/micro/tools/make/Makefile"
+TFLM_MAKE_DIR = Path("tensorflow/lite/micro/tools/make")
+TFLM_MAKEFILE = str(TFLM_MAKE_DIR / "Makefile")
 # In a TFLM build folder: the digest of its make variables and compiler, for seeding.
 FLAGS_FILE = "flags.key"
 JOBS = str(os.cpu_count() or 2)
@@ -73,10 +74,6 @@ def _tool_env() -> dict:
     return env
 
 
-def _cross_prefix(board: Board) -> str:
-    return "arm-none-eabi-" if board.is_cross else ""
-
-
 @dataclass(frozen=True)
 class TflmLibrary:
     archive: Path
@@ -97,17 +94,31 @@ def tflm_library(board: Board, *, asan: bool = False) -> TflmLibrary:
     if board.tflm.kernels:
         make_vars["OPTIMIZED_KERNEL_DIR"] = board.tflm.kernels
     if board.is_cross:
-        gcc = toolchains.require("arm-none-eabi-gcc")
+        gcc = toolchains.require(board.cross_prefix + "gcc")
         make_vars["TARGET_TOOLCHAIN_ROOT"] = str(Path(gcc).parent) + "/"
     else:
         toolchains.require("g++")
     if asan:
         make_vars["CC_TOOL"] = "gcc -fsanitize=address -fno-omit-frame-pointer"
         make_vars["CXX_TOOL"] = "g++ -fsanitize=address -fno-omit-frame-pointer"
-    pins = [(s.name, s.wanted_stamp()) for s in sources.load_lock() if s.dest.startswith("tflite-micro")]
-    compiler = subprocess.run([toolchains.require(_cross_prefix(board) + "g++"), "--version"],
+    if board.tflm.cxx_headers:
+        make_vars["CXX_TOOL"] = shlex.join([*shlex.split(make_vars.get("CXX_TOOL", "g++")),
+                                            *_cxx_header_flags(board.tflm.cxx_headers)])
+    lock = sources.load_lock()
+    pins = [(s.name, s.wanted_stamp()) for s in lock if s.dest.startswith("tflite-micro")]
+    make_options: list[str] = []
+    if board.tflm.kernels == "esp_nn":
+        make_options += _esp_nn(make_vars)
+        pins += [(s.name, s.wanted_stamp()) for s in lock if s.name in ESP_NN_SOURCES]
+        pins.append(("esp_nn.inc, esp_timer.h", _tree_digest(ESP_NN_DIR)))
+    if _prints_with_eyalroz_printf(tflm_dir, board.tflm.target):
+        make_vars["PRINTF_PATH"] = str(_printf_stand_in())
+    compiler = subprocess.run([toolchains.require(board.cross_prefix + "g++"), "--version"],
                               capture_output=True, text=True).stdout
-    flags = _digest(sorted(make_vars.items()), compiler.splitlines()[:1])
+    # make's options join the digest only when there are any, so that the libraries of the
+    # boards without them keep their keys.
+    flags = _digest(sorted(make_vars.items()), *([make_options] if make_options else []),
+                    compiler.splitlines()[:1])
     key = _digest(pins, flags)
     out = paths.build_dir() / f"tflm-{board.tflm.target}-{board.tflm.arch}-{key}"
     info_file = out / "library.json"
@@ -123,7 +134,8 @@ def tflm_library(board: Board, *, asan: bool = False) -> TflmLibrary:
     assignments = [f"{k}={v}" for k, v in make_vars.items()] + [f"BASE_GENDIR={out / 'gen'}"]
     print(f"building TFLM for {board.tflm.target}/{board.tflm.arch} (once per pin and flags; "
           f"several minutes; log: {log})", file=sys.stderr, flush=True)
-    _run(["make", "-f", TFLM_MAKEFILE, "-j", JOBS, *assignments, "microlite"], cwd=tflm_dir, log=log, env=_tool_env())
+    _run(["make", "-f", TFLM_MAKEFILE, *make_options, "-j", JOBS, *assignments, "microlite"],
+         cwd=tflm_dir, log=log, env=_tool_env())
     archives = list((out / "gen").glob("*/lib/libtensorflow-microlite.a"))
     if len(archives) != 1:
         raise CommandError(f"TFLM build made no library (see {log})")
@@ -132,7 +144,8 @@ def tflm_library(board: Board, *, asan: bool = False) -> TflmLibrary:
     printer = out / "print-flags.mk"
     printer.write_text("print-flags:\n\t@echo $(CXX)\n\t@echo $(CXXFLAGS) $(INCLUDES)\n")
     printed = subprocess.run(
-        ["make", "-s", "-f", TFLM_MAKEFILE, "-f", str(printer), *assignments, "print-flags"],
+        ["make", "-s", "-f", TFLM_MAKEFILE, "-f", str(printer), *make_options, *assignments,
+         "print-flags"],
         cwd=tflm_dir, capture_output=True, text=True, env=_tool_env(),
     )
     lines = [line for line in printed.stdout.splitlines() if line.strip()]
@@ -143,6 +156,74 @@ def tflm_library(board: Board, *, asan: bool = False) -> TflmLibrary:
     info = {"archive": str(archives[0]), "cxx": cxx, "cxxflags": cxxflags}
     info_file.write_text(json.dumps(info, indent=1))
     return TflmLibrary(archives[0], cxx, cxxflags)
+
+
+def _cxx_header_flags(toolchain: str) -> list[str]:
+    """Flags that compile C++ against the libstdc++ headers of another toolchain's g++, for a
+    compiler that ships none (Debian's riscv64-unknown-elf-gcc). TFLM, built without
+    exceptions and RTTI, uses only the headers' templates and inline functions."""
+    gxx = toolchains.require(f"{toolchain}-g++")
+    probe = subprocess.run([gxx, "-x", "c++", "-E", "-v", "-"], input="", capture_output=True,
+                           text=True)
+    lines = probe.stderr.splitlines()
+    try:
+        search = lines[lines.index("#include <...> search starts here:") + 1:
+                       lines.index("End of search list.")]
+    except ValueError:
+        raise CommandError(f"{gxx} did not list its include folders:\n{probe.stderr}") from None
+    folders = [os.path.normpath(line.strip()) for line in search if "/c++/" in line]
+    if not folders:
+        raise CommandError(f"{gxx} has no C++ library headers; install them with: "
+                           f"apt-get install -y libstdc++-{toolchain}-newlib")
+    return ["-nostdinc++", *[flag for folder in folders for flag in ("-isystem", folder)]]
+
+
+# ESP-NN's kernels (board.toml `kernels = "esp_nn"`): the sources and this project's make
+# fragment for them (see esp_nn.inc).
+ESP_NN_SOURCES = ("esp-nn", "esp-tflite-micro")
+ESP_NN_DIR = paths.NATIVE_MODULES_DIR / "tflm" / "esp_nn"
+
+
+def _esp_nn(make_vars: dict) -> list[str]:
+    """Set the make variables for ESP-NN's kernels and return make's options for them.
+
+    With OPTIMIZED_KERNEL_DIR=esp_nn, TFLM's Makefile takes each kernel found in
+    OPTIMIZED_KERNEL_DIR_PREFIX/esp_nn (esp-tflite-micro's) instead of its reference kernel,
+    defines ESP_NN, and includes ext_libs/esp_nn.inc, which TFLM lacks: make finds ours in a
+    folder of the cache laid out as TFLM's tree (make -I), beside the stand-in for ESP-IDF's
+    esp_timer.h (copies of native_modules/tflm/esp_nn/, so the library names no checkout)."""
+    support = paths.build_dir() / "tflm-esp-nn"
+    fragment = support / TFLM_MAKE_DIR / "ext_libs" / "esp_nn.inc"
+    header = support / "include" / "esp_timer.h"
+    for copy in (fragment, header):
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        _write_if_changed(copy, (ESP_NN_DIR / copy.name).read_text())
+    make_vars["OPTIMIZED_KERNEL_DIR_PREFIX"] = str(
+        sources.source("esp-tflite-micro").path / "tensorflow" / "lite" / "micro" / "kernels")
+    make_vars["ESP_NN_PATH"] = str(sources.source("esp-nn").path)
+    make_vars["ESP_IDF_STAND_INS"] = str(header.parent)
+    return ["-I", str(support)]
+
+
+def _prints_with_eyalroz_printf(tflm_dir: Path, target: str) -> bool:
+    makefile = tflm_dir / TFLM_MAKE_DIR / "targets" / f"{target}_makefile.inc"
+    return makefile.is_file() and "eyalroz_printf.inc" in makefile.read_text()
+
+
+def _printf_stand_in() -> Path:
+    """A stand-in for eyalroz/printf, which the debug_log.cc of some TFLM targets
+    (riscv32_generic) prints with and TFLM's Makefile would download. The glue defines
+    DebugLog and DebugVsnprintf itself, so that debug_log.o never reaches the firmware; it
+    only has to compile: vsnprintf_ is the C library's vsnprintf."""
+    root = paths.build_dir() / "tflm-printf-stand-in"
+    header = root / "src" / "eyalroz_printf" / "src" / "printf" / "printf.h"
+    header.parent.mkdir(parents=True, exist_ok=True)
+    _write_if_changed(header, "// host/build.py: the C library's vsnprintf for eyalroz/printf's.\n"
+                              "#include <stdio.h>\n#define vsnprintf_ vsnprintf\n")
+    source = root / "src" / "printf" / "printf.c"
+    source.parent.mkdir(parents=True, exist_ok=True)
+    _write_if_changed(source, "// host/build.py: nothing to compile (see printf.h).\n")
+    return root
 
 
 def _seed_tflm_build(out: Path, flags: str) -> None:
@@ -223,10 +304,14 @@ def _link_libraries(board: Board, glue: Path, library: TflmLibrary) -> list[str]
         return libs + ["-lstdc++"]
     if board.port != "qemu":
         return libs  # the port's SDK links its C library
+    cpu_flags = list(board.cflags)
+    if "--specs=picolibc.specs" in cpu_flags:
+        # picolibc's specs, which the port links with, add its C library (with the maths
+        # functions) and libgcc after these.
+        return libs
     # Bare metal: newlib's libm for the double-precision functions TFLM's quantization code
     # calls, libc for what libm needs (errno), libgcc last, all for the board's CPU.
-    cpu_flags = list(board.cflags)
-    gcc = toolchains.require("arm-none-eabi-gcc")
+    gcc = toolchains.require(board.cross_prefix + "gcc")
     found = []
     for name in ("libm.a", "libc.a"):
         path = subprocess.run([gcc, *cpu_flags, f"-print-file-name={name}"], capture_output=True, text=True).stdout.strip()

@@ -5,7 +5,8 @@
         result = board.run(script)
 
 - the simulator: the unix firmware as a process, /rom from an image file, sensors replayed;
-- QEMU boards: qemu-system-arm with the UART on a pseudo-terminal, reached with mpremote;
+- QEMU boards: qemu-system-arm or -riscv32 with the UART on a pseudo-terminal, reached with
+  mpremote;
 - the emulated Pico: the real firmware.uf2 in rp2040js, its USB CDC serial on a socket,
   reached with mpremote, its flash kept in a file beside the firmware;
 - a real board: mpremote on the serial port the user names (`--port`).
@@ -172,26 +173,31 @@ class SimulatorTransport(Transport):
 
 
 class QemuTransport(MpremoteTransport):
-    """A QEMU board: qemu-system-arm with the board's UART on a pseudo-terminal."""
+    """A QEMU board: qemu-system-<arch> with the board's UART on a pseudo-terminal."""
 
     def __init__(self, firmware: build.Firmware, *, icount: bool = False):
         self.process = subprocess.Popen(qemu_command(firmware, icount=icount),
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        super().__init__(firmware.board, _announced_port(self.process, QEMU_PTY, "qemu-system-arm"))
+        port = _announced_port(self.process, QEMU_PTY, qemu_program(firmware.board))
+        super().__init__(firmware.board, port)
 
     def close(self) -> None:
         self.process.kill()
         self.process.wait()
 
 
+def qemu_program(board: Board) -> str:
+    return f"qemu-system-{board.qemu_arch}"
+
+
 def qemu_command(firmware: build.Firmware, *, icount: bool = False) -> list[str]:
-    """qemu-system-arm booting the firmware with its UART on a pseudo-terminal.
+    """QEMU booting the firmware with its UART on a pseudo-terminal.
 
     -semihosting as MicroPython's own `make -C ports/qemu run` passes it: the port's start-up
     code uses it, and without it the firmware stops before its banner.
     """
     board = firmware.board
-    cmd = [toolchains.require("qemu-system-arm"), "-machine", board.qemu_machine, "-nographic",
+    cmd = [toolchains.require(qemu_program(board)), "-machine", board.qemu_machine, "-nographic",
            "-monitor", "none", "-semihosting", "-serial", "pty", "-kernel", str(firmware.path),
            *board.qemu_args]
     if icount:

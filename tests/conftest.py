@@ -19,14 +19,14 @@ sys.path.insert(0, str(TESTS))
 from host import boards, build, sources  # noqa: E402
 from host.paths import cache_dir  # noqa: E402
 
-# What building and emulating a board of each port needs on this machine.
+# What building and emulating a board of each port needs on this machine (a QEMU board: its
+# toolchain and QEMU, see _board_tools).
 PORT_TOOLS = {
     "unix": ["gcc", "g++", "make"],
-    "qemu": ["arm-none-eabi-gcc", "qemu-system-arm", "make"],
     "rp2": ["arm-none-eabi-gcc", "cmake", "make", "node", "npm"],
 }
 # The boards the device suite runs on when no --board is given: every emulated one.
-DEVICE_BOARDS = ["unix", "qemu_m4", "qemu_m33", "rpi_pico"]
+DEVICE_BOARDS = ["unix", "qemu_m4", "qemu_m33", "qemu_rv32", "rpi_pico"]
 
 
 def pytest_addoption(parser):
@@ -48,10 +48,21 @@ def _require_sources() -> None:
         pytest.skip(f"upstream sources missing ({', '.join(missing)}); run: host setup")
 
 
+def _board_tools(board: boards.Board) -> list[str]:
+    if board.port != "qemu":
+        return PORT_TOOLS[board.port]
+    from host.transport import qemu_program
+
+    tools = [board.cross_prefix + "gcc", board.cross_prefix + "g++", qemu_program(board), "make"]
+    if board.tflm.cxx_headers:
+        tools.append(f"{board.tflm.cxx_headers}-g++")
+    return tools
+
+
 def _require_tools(board_id: str) -> None:
     from host.toolchains import TOOLS
 
-    for program in PORT_TOOLS[boards.load_board(board_id).port]:
+    for program in _board_tools(boards.load_board(board_id)):
         if shutil.which(program) is None:
             hint = next((t.install for t in TOOLS if t.program == program), "")
             pytest.skip(f"{program} missing; install it with: {hint}")
