@@ -9,6 +9,7 @@ loop iteration is taken off. "C" is the firmware's `_features` module (what `tin
 and `tinyml.Window` use), "Python" the definitions in device/tinyml (`py_log_spectrogram`, ...,
 `PyWindow`), measured in the same run. The heap column is bytes allocated per call once warm.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,10 +19,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from host import build
-from host.bench import _unit
-from host.boards import load_board
-from host.run import run_script
+from host import build  # noqa: E402 (after the sys.path entry above)
+from host.bench import _unit  # noqa: E402
+from host.boards import load_board  # noqa: E402
+from host.run import run_script  # noqa: E402
 
 SCRIPT = Path(__file__).resolve().parent / "features_board.py"
 # What each measurement is, and the issue's target for the C version (instructions).
@@ -39,8 +40,9 @@ def measure(board_id: str, port: str | None = None) -> tuple[str, dict]:
     """{(name, impl): (cost per call, heap bytes per call)} in the board's unit."""
     unit, scale = _unit(load_board(board_id), port)
     firmware = None if port else build.firmware(board_id)
-    result = run_script(board_id, SCRIPT, icount=unit == "instructions", firmware=firmware,
-                        port=port, timeout=1800)
+    result = run_script(
+        board_id, SCRIPT, icount=unit == "instructions", firmware=firmware, port=port, timeout=1800
+    )
     if result.returncode != 0:
         raise SystemExit(f"the benchmark failed on the board:\n{result.output}")
     loop = None

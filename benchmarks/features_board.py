@@ -76,22 +76,42 @@ def main():
     empty(10000)
     print("EMPTY_LOOP", 10000, time.ticks_diff(time.ticks_us(), start))
     measure("log_spectrogram", "C", 10, spectrogram, features.log_spectrogram, audio, spectrum)
-    measure("log_spectrogram", "Python", 1, spectrogram, features.py_log_spectrogram, audio,
-            spectrum)
+    measure(
+        "log_spectrogram", "Python", 1, spectrogram, features.py_log_spectrogram, audio, spectrum
+    )
     measure("hop", "C", 20, hop, spec, blocks)
     measure("frame_bands", "C", 20, frame, features.frame_bands, audio, bands)
     measure("frame_bands", "Python", 2, frame, features.py_frame_bands, audio, bands)
-    measure("vibration_features", "C", 50, vibration, features.vibration_features,
-            vibration_window, bands)
-    measure("vibration_features", "Python", 2, vibration, features.py_vibration_features,
-            vibration_window, bands)
-    measure("motion_features", "C", 50, vibration, features.motion_features, motion_window,
-            motion)
-    measure("motion_features", "Python", 2, vibration, features.py_motion_features,
-            motion_window, motion)
+    measure(
+        "vibration_features",
+        "C",
+        50,
+        vibration,
+        features.vibration_features,
+        vibration_window,
+        bands,
+    )
+    measure(
+        "vibration_features",
+        "Python",
+        2,
+        vibration,
+        features.py_vibration_features,
+        vibration_window,
+        bands,
+    )
+    measure("motion_features", "C", 50, vibration, features.motion_features, motion_window, motion)
+    measure(
+        "motion_features",
+        "Python",
+        2,
+        vibration,
+        features.py_motion_features,
+        motion_window,
+        motion,
+    )
     measure("Window.push", "C", 2000, push, window.Window(100, channels=3, hop=25), sample)
-    measure("Window.push", "Python", 200, push, window.PyWindow(100, channels=3, hop=25),
-            sample)
+    measure("Window.push", "Python", 200, push, window.PyWindow(100, channels=3, hop=25), sample)
 
 
 main()

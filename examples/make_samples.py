@@ -9,6 +9,7 @@ keyword/sample.wav      16 kHz speech over noise: silence, "yes", silence, "no",
 anomaly/sample.wav      4 kHz vibration as an analog accelerometer's ADC sees it (+-2 g
                         full scale): a healthy machine, then a bearing fault
 """
+
 from __future__ import annotations
 
 import wave
@@ -53,14 +54,17 @@ def magic_wand(rng: np.random.Generator) -> None:
             part += parts[-1][-10:].mean(0) - part[:10].mean(0)
         parts.append(part)
     readings = np.rint(np.concatenate(parts)) / 1000  # milli-g -> g, the recording's unit
-    rows = ["t,x,y,z"] + [f"{i / gesture.RATE:.2f},{x:.3f},{y:.3f},{z:.3f}"
-                          for i, (x, y, z) in enumerate(readings)]
+    rows = ["t,x,y,z"] + [
+        f"{i / gesture.RATE:.2f},{x:.3f},{y:.3f},{z:.3f}" for i, (x, y, z) in enumerate(readings)
+    ]
     (HERE / "magic_wand" / "sample.csv").write_text("\n".join(rows) + "\n")
 
 
 def keyword_sample(rng: np.random.Generator) -> None:
-    clips = [keyword._clip(word and keyword._speak(word, "en-us", 160, 50), rng)
-             for word in KEYWORD_WORDS]
+    clips = [
+        keyword._clip(word and keyword._speak(word, "en-us", 160, 50), rng)
+        for word in KEYWORD_WORDS
+    ]
     write_wav(HERE / "keyword" / "sample.wav", keyword.RATE, np.concatenate(clips))
 
 

@@ -1,4 +1,5 @@
 """The `host` command: the PC side of tinyml-mpy."""
+
 from importlib.metadata import PackageNotFoundError, version
 
 try:

@@ -3,6 +3,7 @@
 Each command module defines `add_arguments(parser)` and `run(args)`; a user error raises
 `CommandError`, which `main` prints as `host: <message>` with exit status 1.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,8 +21,10 @@ COMMANDS = {
     "flash": ("host.flash", "write firmware to a board: picotool or the UF2 drive (rp2)"),
     "romfs": ("host.romfs", "pack a folder into a ROMFS image (file data 16-byte aligned)"),
     "run": ("host.run", "run a MicroPython script on a board and stream its output"),
-    "deploy": ("host.deploy", "an app folder to a board: changed files only, models into ROMFS,"
-               " atomic switch, rollback"),
+    "deploy": (
+        "host.deploy",
+        "an app folder to a board: changed files only, models into ROMFS, atomic switch, rollback",
+    ),
     "repl": ("host.repl", "MicroPython's REPL on a board, with /rom from a folder"),
     "bench": ("host.bench", "cost of one invoke on a board: C loop vs Python, arena"),
     "demo": ("host.demo", "the main job on the simulator: sine model, firmware, inference"),
@@ -31,8 +34,14 @@ COMMANDS = {
 
 
 # The packages of the `train` extra: a command that needs one says how to install them.
-TRAINING_PACKAGES = {"tensorflow", "tf_keras", "tensorflow_model_optimization", "tflite_micro",
-                     "matplotlib", "scipy"}
+TRAINING_PACKAGES = {
+    "tensorflow",
+    "tf_keras",
+    "tensorflow_model_optimization",
+    "tflite_micro",
+    "matplotlib",
+    "scipy",
+}
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -62,8 +71,11 @@ def main(argv: list[str] | None = None) -> int:
     except ModuleNotFoundError as err:
         if (err.name or "").split(".")[0] not in TRAINING_PACKAGES:
             raise
-        print(f"host: {command} needs the training extras ({err.name} is missing): "
-              "pip install 'tinyml-mpy[train]'", file=sys.stderr)
+        print(
+            f"host: {command} needs the training extras ({err.name} is missing): "
+            "pip install 'tinyml-mpy[train]'",
+            file=sys.stderr,
+        )
         return 1
     except CommandError as err:
         print(f"host: {err}", file=sys.stderr)

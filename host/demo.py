@@ -3,6 +3,7 @@
 Trains the sine model (or reuses the cached one), builds the simulator firmware, runs a
 script on it that loads the model from /rom and prints predictions next to sin(x).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -10,14 +11,17 @@ import sys
 import tempfile
 from pathlib import Path
 
-from host import build, run as run_command
+from host import build
+from host import run as run_command
 from host.errors import CommandError
 
 DEMO_SCRIPT = Path(__file__).resolve().parent / "device_scripts" / "sine_demo.py"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--board", default="unix", help="board to run on (default: unix, the simulator)")
+    parser.add_argument(
+        "--board", default="unix", help="board to run on (default: unix, the simulator)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -25,13 +29,17 @@ def run(args: argparse.Namespace) -> int:
 
     with tempfile.TemporaryDirectory(prefix="tinyml-demo-") as tmp:
         models = Path(tmp)
-        print("1/3 training the sine model (cached after the first run)", file=sys.stderr, flush=True)
+        print(
+            "1/3 training the sine model (cached after the first run)", file=sys.stderr, flush=True
+        )
         if main(["train", "sine", "-o", str(models)]) != 0:
             raise CommandError("training the sine model failed")
         print(f"2/3 building the firmware for {args.board}", file=sys.stderr, flush=True)
         firmware = build.firmware(args.board)
         print("3/3 running the model on the board", file=sys.stderr, flush=True)
-        result = run_command.run_script(args.board, DEMO_SCRIPT, rom_dir=models, echo=True, firmware=firmware)
+        result = run_command.run_script(
+            args.board, DEMO_SCRIPT, rom_dir=models, echo=True, firmware=firmware
+        )
     if result.returncode != 0 or "AGREE" not in result.output.split():
         raise CommandError("the model's predictions do not agree with sin(x)")
     return 0

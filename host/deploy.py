@@ -19,6 +19,7 @@ switches to it by renaming a file. The board is then soft-reset so the launcher 
 
 Only the standard library and mpremote are imported: deploying needs no TensorFlow.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,7 +41,7 @@ MANIFEST = "manifest.json"
 LAUNCHER = "import tinyml.app\ntinyml.app.main()\n"
 _REPLY = "TINYML-DEPLOY "
 MPREMOTE_TIMEOUT = 900
-REPL_PROMPT = "\n>>> "   # what the board prints once main.py has ended
+REPL_PROMPT = "\n>>> "  # what the board prints once main.py has ended
 
 # Sent with `mpremote exec`: prints one JSON line describing the board, every sha256
 # computed on the board itself from the bytes it holds.
@@ -156,33 +157,39 @@ class BoardState:
 
     board_id: str | None
     version: str | None
-    ops: frozenset[str] | None        # the operators its firmware registers; None: no _tflm
-    rom_bytes: int                    # its ROMFS partition; 0: none
+    ops: frozenset[str] | None  # the operators its firmware registers; None: no _tflm
+    rom_bytes: int  # its ROMFS partition; 0: none
     heap_free: int
-    active: str | None                # the active slot, None before the first deploy
-    previous: str | None              # the slot kept while the active app is on trial
-    manifest: dict | None             # the active slot's deploy manifest
-    rom_sha256: str | None            # the ROMFS image the board holds
+    active: str | None  # the active slot, None before the first deploy
+    previous: str | None  # the slot kept while the active app is on trial
+    manifest: dict | None  # the active slot's deploy manifest
+    rom_sha256: str | None  # the ROMFS image the board holds
     files: dict[str, dict[str, str]]  # slot -> relative path -> sha256, hashed on the board
-    launcher: str | None              # sha256 of /main.py
-    has_app_module: bool              # the firmware freezes tinyml.app
+    launcher: str | None  # sha256 of /main.py
+    has_app_module: bool  # the firmware freezes tinyml.app
 
     @classmethod
     def from_reply(cls, reply: dict) -> BoardState:
-        return cls(board_id=reply.get("board"), version=reply.get("version"),
-                   ops=None if reply.get("ops") is None else frozenset(reply["ops"]),
-                   rom_bytes=int(reply.get("rom_bytes") or 0),
-                   heap_free=int(reply.get("heap_free") or 0), active=reply.get("active"),
-                   previous=reply.get("previous"), manifest=reply.get("manifest"),
-                   rom_sha256=reply.get("rom"),
-                   files=reply.get("files") or {}, launcher=reply.get("launcher"),
-                   has_app_module=bool(reply.get("app_module")))
+        return cls(
+            board_id=reply.get("board"),
+            version=reply.get("version"),
+            ops=None if reply.get("ops") is None else frozenset(reply["ops"]),
+            rom_bytes=int(reply.get("rom_bytes") or 0),
+            heap_free=int(reply.get("heap_free") or 0),
+            active=reply.get("active"),
+            previous=reply.get("previous"),
+            manifest=reply.get("manifest"),
+            rom_sha256=reply.get("rom"),
+            files=reply.get("files") or {},
+            launcher=reply.get("launcher"),
+            has_app_module=bool(reply.get("app_module")),
+        )
 
 
 @dataclass(frozen=True)
 class ModelFile:
     path: Path
-    sidecar: dict | None   # NAME.json beside it, if any
+    sidecar: dict | None  # NAME.json beside it, if any
 
 
 @dataclass(frozen=True)
@@ -190,10 +197,10 @@ class App:
     """An app folder, read and hashed on the host."""
 
     folder: Path
-    code: dict[str, Path]          # relative path on the board -> local file
-    hashes: dict[str, str]         # relative path -> sha256
+    code: dict[str, Path]  # relative path on the board -> local file
+    hashes: dict[str, str]  # relative path -> sha256
     models: tuple[ModelFile, ...]
-    image: bytes | None            # the ROMFS image of models/, None if there is none
+    image: bytes | None  # the ROMFS image of models/, None if there is none
 
     @property
     def image_sha256(self) -> str | None:
@@ -204,19 +211,25 @@ class App:
 class Plan:
     """What a deploy writes: nothing at all when the board already runs this app."""
 
-    slot: str                      # the slot the app runs from after the deploy
-    send: tuple[str, ...]          # files whose bytes go over the link
-    copy: tuple[str, ...]          # files copied on the board from the active slot
-    keep: tuple[str, ...]          # files the slot already holds
-    delete: tuple[str, ...]        # stale files of the slot
+    slot: str  # the slot the app runs from after the deploy
+    send: tuple[str, ...]  # files whose bytes go over the link
+    copy: tuple[str, ...]  # files copied on the board from the active slot
+    keep: tuple[str, ...]  # files the slot already holds
+    delete: tuple[str, ...]  # stale files of the slot
     write_rom: bool
-    switch: bool                   # the slot changes (else the code is already active)
+    switch: bool  # the slot changes (else the code is already active)
     write_launcher: bool
 
     @property
     def writes_anything(self) -> bool:
-        return bool(self.send or self.copy or self.delete or self.write_rom or self.switch
-                    or self.write_launcher)
+        return bool(
+            self.send
+            or self.copy
+            or self.delete
+            or self.write_rom
+            or self.switch
+            or self.write_launcher
+        )
 
 
 @dataclass
@@ -227,18 +240,20 @@ class DeployResult:
     files_skipped: int = 0
     bytes_sent: int = 0
     rom_written: bool = False
-    round_trips: int = 0           # mpremote commands (exec, cp, romfs deploy) and the reset
-    connections: int = 0           # mpremote processes
+    round_trips: int = 0  # mpremote commands (exec, cp, romfs deploy) and the reset
+    connections: int = 0  # mpremote processes
     seconds: float = 0.0
-    output: str = ""               # what the app printed after the reset (see watch_seconds)
+    output: str = ""  # what the app printed after the reset (see watch_seconds)
     plan: Plan | None = field(default=None, repr=False)
 
     def summary(self) -> str:
         rom = "ROMFS image written" if self.rom_written else "ROMFS unchanged"
-        return (f"deployed to {self.board_id or 'the board'} (slot {self.slot}): "
-                f"{self.files_sent} file(s) sent, {self.files_skipped} skipped, {rom}, "
-                f"{self.bytes_sent} bytes, {self.round_trips} round trips, "
-                f"{self.seconds:.1f} s")
+        return (
+            f"deployed to {self.board_id or 'the board'} (slot {self.slot}): "
+            f"{self.files_sent} file(s) sent, {self.files_skipped} skipped, {rom}, "
+            f"{self.bytes_sent} bytes, {self.round_trips} round trips, "
+            f"{self.seconds:.1f} s"
+        )
 
 
 def sha256_file(path: Path) -> str:
@@ -270,47 +285,62 @@ def read_app(folder: Path) -> App:
                     raise CommandError(f"{sidecar_path}: not JSON ({err})") from err
                 expected = sidecar.get("sha256")
                 if expected and expected != sha256_file(path):
-                    raise CommandError(f"{path.name} does not match the sha256 of its sidecar"
-                                       f" {sidecar_path.name}: the board would refuse it;"
-                                       " train it again or copy the pair together")
+                    raise CommandError(
+                        f"{path.name} does not match the sha256 of its sidecar"
+                        f" {sidecar_path.name}: the board would refuse it;"
+                        " train it again or copy the pair together"
+                    )
             models.append(ModelFile(path, sidecar))
         image = romfs.build_image(models_dir)
-    return App(folder=folder, code=code,
-               hashes={rel: sha256_file(path) for rel, path in code.items()},
-               models=tuple(models), image=image)
+    return App(
+        folder=folder,
+        code=code,
+        hashes={rel: sha256_file(path) for rel, path in code.items()},
+        models=tuple(models),
+        image=image,
+    )
 
 
 def refusals(app: App, board: BoardState, board_id: str) -> list[str]:
     """Why `board` cannot run `app`, found before anything is written; [] if it can."""
     problems = []
     if not board.has_app_module:
-        problems.append("the firmware on the board has no tinyml.app (the launcher deploy"
-                        f" needs): flash a tinyml-mpy firmware (host build --board {board_id},"
-                        " host flash)")
+        problems.append(
+            "the firmware on the board has no tinyml.app (the launcher deploy"
+            f" needs): flash a tinyml-mpy firmware (host build --board {board_id},"
+            " host flash)"
+        )
     model_paths = " ".join(str(m.path) for m in app.models)
     build_command = f"host build --board {board_id} --ops-from {model_paths}"
     for model in app.models:
         needed = (model.sidecar or {}).get("ops") or []
         if needed and board.ops is None:
-            problems.append(f"the firmware on the board has no _tflm module; build one with:"
-                            f" {build_command}")
+            problems.append(
+                f"the firmware on the board has no _tflm module; build one with: {build_command}"
+            )
             break
         for op in needed:
             if board.ops is not None and op["name"] not in board.ops:
-                problems.append(f"{model.path.name} needs operator {op['name']} (version"
-                                f" {op['version']}), which the board's firmware lacks; build"
-                                f" firmware with it: {build_command}")
+                problems.append(
+                    f"{model.path.name} needs operator {op['name']} (version"
+                    f" {op['version']}), which the board's firmware lacks; build"
+                    f" firmware with it: {build_command}"
+                )
     if app.image is not None:
         if board.rom_bytes == 0:
             problems.append("the board has no ROMFS partition for models/")
         elif len(app.image) > board.rom_bytes:
-            problems.append(f"the models' ROMFS image is {len(app.image)} bytes, larger than"
-                            f" the board's ROMFS partition ({board.rom_bytes} bytes)")
+            problems.append(
+                f"the models' ROMFS image is {len(app.image)} bytes, larger than"
+                f" the board's ROMFS partition ({board.rom_bytes} bytes)"
+            )
     arenas = {m.path.name: int((m.sidecar or {}).get("arena_bytes") or 0) for m in app.models}
     if sum(arenas.values()) > board.heap_free:
         listed = ", ".join(f"{name} {size}" for name, size in arenas.items() if size)
-        problems.append(f"the models' arenas need {sum(arenas.values())} bytes ({listed}),"
-                        f" more than the board's free heap ({board.heap_free} bytes)")
+        problems.append(
+            f"the models' arenas need {sum(arenas.values())} bytes ({listed}),"
+            f" more than the board's free heap ({board.heap_free} bytes)"
+        )
     return problems
 
 
@@ -322,8 +352,16 @@ def plan_deploy(app: App, board: BoardState) -> Plan:
     rom_current = app.image is None or app.image_sha256 == board.rom_sha256
     launcher_current = board.launcher == hashlib.sha256(LAUNCHER.encode()).hexdigest()
     if board.active and _code_files(active_files) == app.hashes:
-        return Plan(slot=board.active, send=(), copy=(), keep=tuple(app.hashes), delete=(),
-                    write_rom=not rom_current, switch=False, write_launcher=not launcher_current)
+        return Plan(
+            slot=board.active,
+            send=(),
+            copy=(),
+            keep=tuple(app.hashes),
+            delete=(),
+            write_rom=not rom_current,
+            switch=False,
+            write_launcher=not launcher_current,
+        )
     slot = SLOTS[1] if board.active == SLOTS[0] else SLOTS[0]
     slot_files = board.files.get(slot, {})
     send, copy, keep = [], [], []
@@ -335,9 +373,16 @@ def plan_deploy(app: App, board: BoardState) -> Plan:
         else:
             send.append(rel)
     delete = sorted(set(_code_files(slot_files)) - set(app.hashes))
-    return Plan(slot=slot, send=tuple(send), copy=tuple(copy), keep=tuple(keep),
-                delete=tuple(delete), write_rom=not rom_current, switch=True,
-                write_launcher=not launcher_current)
+    return Plan(
+        slot=slot,
+        send=tuple(send),
+        copy=tuple(copy),
+        keep=tuple(keep),
+        delete=tuple(delete),
+        write_rom=not rom_current,
+        switch=True,
+        write_launcher=not launcher_current,
+    )
 
 
 def _code_files(files: dict[str, str]) -> dict[str, str]:
@@ -361,25 +406,30 @@ class Board:
         self.round_trips += len(commands)
         result = self.transport.mpremote(*args, timeout=MPREMOTE_TIMEOUT)
         if result.returncode != 0:
-            raise CommandError(f"mpremote {' '.join(commands[-1][:2])} failed on"
-                               f" {self.transport.port}:\n{result.stdout}{result.stderr}".rstrip())
+            raise CommandError(
+                f"mpremote {' '.join(commands[-1][:2])} failed on"
+                f" {self.transport.port}:\n{result.stdout}{result.stderr}".rstrip()
+            )
         return result.stdout
 
     def describe(self) -> BoardState:
         output = self.chain([["exec", DESCRIBE]])
         for line in output.splitlines():
             if line.startswith(_REPLY):
-                return BoardState.from_reply(json.loads(line[len(_REPLY):]))
-        raise CommandError(f"the board on {self.transport.port} did not describe itself:\n"
-                           + output[-2000:])
+                return BoardState.from_reply(json.loads(line[len(_REPLY) :]))
+        raise CommandError(
+            f"the board on {self.transport.port} did not describe itself:\n" + output[-2000:]
+        )
 
 
 def _prepare_code(plan: Plan, board: BoardState) -> str:
     """Board code that readies the slot: folders made, stale files removed, files the active
     slot holds copied there, and the slot's manifest removed until it is complete."""
     folder = f"{APPS}/{plan.slot}"
-    dirs = sorted({str(Path(rel).parent) for rel in plan.send + plan.copy} - {"."},
-                  key=lambda d: d.count("/"))
+    dirs = sorted(
+        {str(Path(rel).parent) for rel in plan.send + plan.copy} - {"."},
+        key=lambda d: d.count("/"),
+    )
     lines = [_BOARD_HELPERS, f"_mk({APPS!r})", f"_mk({folder!r})"]
     if plan.switch:
         manifest = f"{folder}/{MANIFEST}"
@@ -388,14 +438,16 @@ def _prepare_code(plan: Plan, board: BoardState) -> str:
     lines += [f"os.remove({folder + '/' + rel!r})" for rel in plan.delete]
     if plan.copy:
         source = f"{APPS}/{board.active}/"
-        lines.append(f"for _rel in {list(plan.copy)!r}:\n"
-                     f"    with open({source!r} + _rel, 'rb') as _src,"
-                     f" open({folder + '/'!r} + _rel, 'wb') as _dst:\n"
-                     "        while True:\n"
-                     "            _b = _src.read(1024)\n"
-                     "            if not _b:\n"
-                     "                break\n"
-                     "            _dst.write(_b)")
+        lines.append(
+            f"for _rel in {list(plan.copy)!r}:\n"
+            f"    with open({source!r} + _rel, 'rb') as _src,"
+            f" open({folder + '/'!r} + _rel, 'wb') as _dst:\n"
+            "        while True:\n"
+            "            _b = _src.read(1024)\n"
+            "            if not _b:\n"
+            "                break\n"
+            "            _dst.write(_b)"
+        )
     if plan.write_rom:
         # The ROM is about to be rewritten: a cut write must not pass for the old image.
         lines.append(f"try:\n    os.remove({APPS + '/ROM'!r})\nexcept OSError:\n    pass")
@@ -418,15 +470,25 @@ def _switch_code(plan: Plan, board: BoardState, manifest: dict) -> str:
 
 
 def _manifest(app: App, board: BoardState) -> dict:
-    return {"app": app.folder.resolve().name, "files": dict(app.hashes),
-            "rom": app.image_sha256 if app.image is not None else board.rom_sha256,
-            "models": {m.path.name: sha256_file(m.path) for m in app.models}}
+    return {
+        "app": app.folder.resolve().name,
+        "files": dict(app.hashes),
+        "rom": app.image_sha256 if app.image is not None else board.rom_sha256,
+        "models": {m.path.name: sha256_file(m.path) for m in app.models},
+    }
 
 
-def deploy_to(transport, app_folder: Path, *, board_id: str | None = None,
-              log: Callable[[str], None] = print, reset: bool = True,
-              watch_seconds: float = 0.0, follow: bool = False,
-              until: str | None = None) -> DeployResult:
+def deploy_to(
+    transport,
+    app_folder: Path,
+    *,
+    board_id: str | None = None,
+    log: Callable[[str], None] = print,
+    reset: bool = True,
+    watch_seconds: float = 0.0,
+    follow: bool = False,
+    until: str | None = None,
+) -> DeployResult:
     """Deploy the app in `app_folder` through an mpremote transport (see host/transport.py).
 
     Refuses, before writing anything, an app the board cannot run. After the deploy the
@@ -440,14 +502,20 @@ def deploy_to(transport, app_folder: Path, *, board_id: str | None = None,
     state = board.describe()
     board_id = board_id or state.board_id or "BOARD"
     if state.board_id and board_id != state.board_id:
-        raise CommandError(f"the board on {transport.port} runs firmware for {state.board_id},"
-                           f" not {board_id}: pass --board {state.board_id}")
+        raise CommandError(
+            f"the board on {transport.port} runs firmware for {state.board_id},"
+            f" not {board_id}: pass --board {state.board_id}"
+        )
     problems = refusals(app, state, board_id)
     if problems:
         raise CommandError("nothing was written:\n  " + "\n  ".join(problems))
     plan = plan_deploy(app, state)
-    result = DeployResult(board_id=state.board_id, slot=plan.slot, plan=plan,
-                          files_skipped=len(plan.keep) + len(plan.copy))
+    result = DeployResult(
+        board_id=state.board_id,
+        slot=plan.slot,
+        plan=plan,
+        files_skipped=len(plan.keep) + len(plan.copy),
+    )
     if plan.writes_anything:
         commands = [["exec", _prepare_code(plan, state)]]
         for rel in plan.send:
@@ -478,7 +546,9 @@ def deploy_to(transport, app_folder: Path, *, board_id: str | None = None,
     return result
 
 
-ROLLBACK = _BOARD_HELPERS + r"""
+ROLLBACK = (
+    _BOARD_HELPERS
+    + r"""
 try:
     n = open("/apps/ACTIVE").read().split()
 except OSError:
@@ -494,14 +564,22 @@ else:
     except OSError:
         print("TINYML-DEPLOY none")
 """
+)
 
 
-def rollback_to(transport, *, reset: bool = True, watch_seconds: float = 0.0,
-                follow: bool = False, until: str | None = None) -> tuple[str, str]:
+def rollback_to(
+    transport,
+    *,
+    reset: bool = True,
+    watch_seconds: float = 0.0,
+    follow: bool = False,
+    until: str | None = None,
+) -> tuple[str, str]:
     """Make the previous app active again; (the slot left, the slot now active)."""
     output = Board(transport).chain([["exec", ROLLBACK]])
-    words = next((line.split()[1:] for line in output.splitlines()
-                  if line.startswith(_REPLY)), ["none"])
+    words = next(
+        (line.split()[1:] for line in output.splitlines() if line.startswith(_REPLY)), ["none"]
+    )
     if words == ["none"]:
         raise CommandError("the board has no previous app to go back to")
     if reset:
@@ -509,8 +587,9 @@ def rollback_to(transport, *, reset: bool = True, watch_seconds: float = 0.0,
     return words[0], words[1]
 
 
-def soft_reset(port: str, watch_seconds: float = 0.0, follow: bool = False,
-               until: str | None = None) -> str:
+def soft_reset(
+    port: str, watch_seconds: float = 0.0, follow: bool = False, until: str | None = None
+) -> str:
     """Soft-reset the board from its friendly REPL, which then runs boot.py and main.py (a
     reset from mpremote's raw REPL would not); what the board printed in `watch_seconds`,
     or until it printed `until` (REPL_PROMPT: main.py has ended).
@@ -563,9 +642,15 @@ def _serial_device(port: str) -> str:
     return port.removeprefix("port:")
 
 
-def deploy(app: Path, board_id: str | None = None, port: str | None = None, *,
-           follow: bool = False, firmware=None, log: Callable[[str], None] = print
-           ) -> DeployResult:
+def deploy(
+    app: Path,
+    board_id: str | None = None,
+    port: str | None = None,
+    *,
+    follow: bool = False,
+    firmware=None,
+    log: Callable[[str], None] = print,
+) -> DeployResult:
     """Deploy the app folder `app` to board `board_id` on `port` (else its emulator)."""
     with _connect(board_id, port, firmware) as transport:
         return deploy_to(transport, app, board_id=board_id, log=log, follow=follow)
@@ -581,23 +666,33 @@ def _connect(board_id: str | None, port: str | None, firmware):
         # Without --board the board names itself (tinyml._board.ID) when described.
         return SerialTransport(load_board(board_id) if board_id else None, port)
     if not board_id:
-        raise CommandError("pass --port P (a board on a serial port) or --board B (an emulated"
-                           " board)")
+        raise CommandError(
+            "pass --port P (a board on a serial port) or --board B (an emulated board)"
+        )
     if not load_board(board_id).filesystem_bytes:
-        raise CommandError(f"{board_id} has no filesystem for deploy to write an app to: run a"
-                           f" script there with host run SCRIPT --board {board_id} --rom MODELS")
+        raise CommandError(
+            f"{board_id} has no filesystem for deploy to write an app to: run a"
+            f" script there with host run SCRIPT --board {board_id} --rom MODELS"
+        )
     return connect(board_id, firmware=firmware)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("app", type=Path, nargs="?",
-                        help="the app folder: main.py, optional lib/ and models/")
+    parser.add_argument(
+        "app", type=Path, nargs="?", help="the app folder: main.py, optional lib/ and models/"
+    )
     parser.add_argument("--board", help="board id (default: the one the board reports)")
     parser.add_argument("--port", help="the board's serial port, e.g. /dev/ttyACM0")
-    parser.add_argument("--follow", action="store_true",
-                        help="after the reset, stream the board's output until Ctrl-C")
-    parser.add_argument("--rollback", action="store_true",
-                        help="switch back to the previous app instead of deploying")
+    parser.add_argument(
+        "--follow",
+        action="store_true",
+        help="after the reset, stream the board's output until Ctrl-C",
+    )
+    parser.add_argument(
+        "--rollback",
+        action="store_true",
+        help="switch back to the previous app instead of deploying",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

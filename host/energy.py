@@ -5,6 +5,7 @@ drawing the board's active current, and the board deep-sleeps until the next one
 currents are the datasheet or published figures kept in `board.toml` ([power], with their
 source). Waking up, sensors and radios are not counted.
 """
+
 from __future__ import annotations
 
 import re
@@ -28,9 +29,9 @@ def period_seconds(duty: str) -> float:
 
 @dataclass(frozen=True)
 class Estimate:
-    active_s: float              # one inference
-    millijoules: float           # one inference
-    average_ma: float            # over the duty cycle
+    active_s: float  # one inference
+    millijoules: float  # one inference
+    average_ma: float  # over the duty cycle
     battery_hours: float
 
     @property
@@ -42,9 +43,12 @@ def estimate(power: Power, active_s: float, period_s: float, battery_mah: float)
     """Energy of one inference of `active_s` seconds, and the battery's life when one runs
     every `period_s` seconds with deep sleep in between."""
     if active_s > period_s:
-        raise CommandError(f"an inference takes {active_s:.3f} s, longer than the duty cycle's "
-                           f"{period_s:.3f} s")
-    average_ma = (power.active_ma * active_s + power.deep_sleep_ma * (period_s - active_s)) / period_s
+        raise CommandError(
+            f"an inference takes {active_s:.3f} s, longer than the duty cycle's {period_s:.3f} s"
+        )
+    average_ma = (
+        power.active_ma * active_s + power.deep_sleep_ma * (period_s - active_s)
+    ) / period_s
     return Estimate(
         active_s=active_s,
         millijoules=power.volts * power.active_ma * active_s,  # V x mA x s = mJ

@@ -4,6 +4,7 @@ The pure-Python module is the definition; these functions repeat its integer ste
 batches of frames (numpy's `>>` floors like Python's), and tests/host/test_features.py checks
 that both give the same bytes on many inputs.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -18,7 +19,8 @@ def _load_device_features() -> ModuleType:
     # Loaded from its file rather than as `tinyml.features` so that the board package's
     # __init__ (which expects MicroPython's lazy imports) is not involved.
     spec = importlib.util.spec_from_file_location(
-        "tinyml_features", DEVICE_DIR / "tinyml" / "features.py")
+        "tinyml_features", DEVICE_DIR / "tinyml" / "features.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -31,8 +33,8 @@ def _log2_q4(values: np.ndarray) -> np.ndarray:
     """pure.log2_q4 on an array of positive int64."""
     msb = np.floor(np.log2(values.astype(np.float64))).astype(np.int64)
     # float log2 can be off by one next to powers of two; correct it exactly
-    msb -= (np.left_shift(np.int64(1), msb) > values)
-    msb += (np.left_shift(np.int64(1), msb + 1) <= values)
+    msb -= np.left_shift(np.int64(1), msb) > values
+    msb += np.left_shift(np.int64(1), msb + 1) <= values
     high = np.right_shift(values, np.maximum(msb - 4, 0))
     low = np.left_shift(values, np.maximum(4 - msb, 0))
     fraction = np.where(msb >= 4, high, low) & 15
@@ -51,8 +53,11 @@ def frames_bands(frames: np.ndarray, frame_log2: int, edges: tuple, offset: int)
     shift = np.where(bits > 0, 14 - bits, 0)
     re = np.empty_like(windowed)
     re[:, np.asarray(t.order)] = windowed
-    re = np.where(shift[:, None] >= 0, re << np.maximum(shift, 0)[:, None],
-                  re >> np.maximum(-shift, 0)[:, None])
+    re = np.where(
+        shift[:, None] >= 0,
+        re << np.maximum(shift, 0)[:, None],
+        re >> np.maximum(-shift, 0)[:, None],
+    )
     im = np.zeros_like(re)
     cos = np.asarray(t.cos, np.int64)
     sin = np.asarray(t.sin, np.int64)
@@ -82,8 +87,13 @@ def frames_bands(frames: np.ndarray, frame_log2: int, edges: tuple, offset: int)
     return value.astype(np.int8)
 
 
-def log_spectrogram(audio: np.ndarray, frame_log2: int = 9, hop: int = 320,
-                    edges: tuple = pure.KEYWORD_EDGES, offset: int = 96) -> np.ndarray:
+def log_spectrogram(
+    audio: np.ndarray,
+    frame_log2: int = 9,
+    hop: int = 320,
+    edges: tuple = pure.KEYWORD_EDGES,
+    offset: int = 96,
+) -> np.ndarray:
     """pure.log_spectrogram of each clip in `audio` (shape (C, samples)) -> int8 (C, F*B)."""
     audio = np.atleast_2d(audio)
     n = 1 << frame_log2
@@ -94,13 +104,14 @@ def log_spectrogram(audio: np.ndarray, frame_log2: int = 9, hop: int = 320,
     return bands.reshape(len(audio), -1)
 
 
-def vibration_features(samples: np.ndarray, frame_log2: int = 8,
-                       edges: tuple = pure.VIBRATION_EDGES, offset: int = 64) -> np.ndarray:
+def vibration_features(
+    samples: np.ndarray, frame_log2: int = 8, edges: tuple = pure.VIBRATION_EDGES, offset: int = 64
+) -> np.ndarray:
     """pure.vibration_features of each row of `samples` -> int8 (C, bands)."""
     samples = np.atleast_2d(samples)
     n = 1 << frame_log2
     frames = samples.shape[1] // n
-    windows = samples[:, :frames * n].reshape(-1, n)
+    windows = samples[:, : frames * n].reshape(-1, n)
     bands = frames_bands(windows, frame_log2, edges, offset).astype(np.int64)
     bands = bands.reshape(len(samples), frames, -1).sum(axis=1)
     return np.floor_divide(bands, frames).astype(np.int8)

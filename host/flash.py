@@ -6,6 +6,7 @@ otherwise the file is copied to the drive the bootloader shows in BOOTSEL mode (
 INFO_UF2.TXT, or given with --drive). With --port, the MicroPython running on the board is
 first asked to enter its bootloader, so the BOOTSEL button is not needed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,16 +35,20 @@ DRIVE_BOARD_IDS = {"rp2040": "RPI-RP2", "rp2350": "RP2350"}
 # Where desktops mount removable drives, besides what /proc/mounts lists.
 MOUNT_GLOBS = ("/media/*/*", "/run/media/*/*", "/Volumes/*")
 COPY_CHUNK = 32 * uf2.BLOCK_SIZE
-BOOTSEL_HINT = ("hold the BOOTSEL button while plugging the board in (or pass --port P if it runs "
-                "MicroPython), then run the command again; if the drive shows up but is not "
-                "mounted, mount it and pass it with --drive DIR")
+BOOTSEL_HINT = (
+    "hold the BOOTSEL button while plugging the board in (or pass --port P if it runs "
+    "MicroPython), then run the command again; if the drive shows up but is not "
+    "mounted, mount it and pass it with --drive DIR"
+)
 
 
 def board_mcu(board: Board) -> str:
     """The board's chip, `mcu` in its board.toml, checked to be one whose UF2 this module knows."""
     if board.mcu not in uf2.MCU_FAMILIES:
-        raise CommandError(f"board {board.id}: mcu = {board.mcu!r} in board.toml, but an rp2 "
-                           f"board's mcu is one of {', '.join(map(repr, uf2.MCU_FAMILIES))}")
+        raise CommandError(
+            f"board {board.id}: mcu = {board.mcu!r} in board.toml, but an rp2 "
+            f"board's mcu is one of {', '.join(map(repr, uf2.MCU_FAMILIES))}"
+        )
     return board.mcu
 
 
@@ -71,10 +76,12 @@ def enter_bootloader(board: Board, port: str) -> None:
     print(f"asking MicroPython on {port} to enter its bootloader", file=sys.stderr, flush=True)
     try:
         result = SerialTransport(board, port).mpremote(
-            "exec", "import machine; machine.bootloader()", timeout=BOOTLOADER_TIMEOUT)
+            "exec", "import machine; machine.bootloader()", timeout=BOOTLOADER_TIMEOUT
+        )
     except subprocess.TimeoutExpired as err:
-        raise CommandError(f"MicroPython on {port} did not answer in {BOOTLOADER_TIMEOUT:.0f} s; "
-                           + BOOTSEL_HINT) from err
+        raise CommandError(
+            f"MicroPython on {port} did not answer in {BOOTLOADER_TIMEOUT:.0f} s; " + BOOTSEL_HINT
+        ) from err
     output = result.stdout + result.stderr
     if "failed to access" in output or "no device found" in output:
         raise CommandError(f"cannot open {port}: {output.strip()}")
@@ -86,19 +93,26 @@ def picotool_command(picotool: str, firmware: Path) -> list[str]:
     return [picotool, "load", "-x", str(firmware), "-t", "uf2", "-f"]
 
 
-def load_with_picotool(picotool: str, firmware: Path, board: Board, port: str | None,
-                       wait: float) -> None:
+def load_with_picotool(
+    picotool: str, firmware: Path, board: Board, port: str | None, wait: float
+) -> None:
     """Load the UF2 with picotool, showing its output."""
     if port:
         enter_bootloader(board, port)
         # picotool info succeeds once a device in BOOTSEL mode is on the bus; if none comes,
         # the load below says why (no device, no USB permission, ...).
-        wait_for(lambda: subprocess.run([picotool, "info"], capture_output=True,
-                                        check=False).returncode == 0, wait)
+        wait_for(
+            lambda: (
+                subprocess.run([picotool, "info"], capture_output=True, check=False).returncode
+                == 0
+            ),
+            wait,
+        )
     result = subprocess.run(picotool_command(picotool, firmware), check=False)
     if result.returncode != 0:
-        raise CommandError(f"picotool load failed (exit status {result.returncode}); "
-                           + BOOTSEL_HINT)
+        raise CommandError(
+            f"picotool load failed (exit status {result.returncode}); " + BOOTSEL_HINT
+        )
 
 
 def _unescape_mount(field: str) -> str:
@@ -146,11 +160,16 @@ def check_drive(drive: Path, mcu: str, board_id: str) -> None:
         raise CommandError(f"{drive} is not a UF2 bootloader drive (it has no {INFO_FILE})")
     other = next((chip for chip, name in DRIVE_BOARD_IDS.items() if name == found), None)
     if other is not None and other != mcu:
-        raise CommandError(f"{drive} is the drive of an {other.upper()} (Board-ID: {found}), "
-                           f"but board {board_id} is an {mcu.upper()}")
+        raise CommandError(
+            f"{drive} is the drive of an {other.upper()} (Board-ID: {found}), "
+            f"but board {board_id} is an {mcu.upper()}"
+        )
     if other is None:
-        print(f"note: {drive} says Board-ID: {found!r}, not {DRIVE_BOARD_IDS[mcu]!r}; copying "
-              "as asked", file=sys.stderr)
+        print(
+            f"note: {drive} says Board-ID: {found!r}, not {DRIVE_BOARD_IDS[mcu]!r}; copying "
+            "as asked",
+            file=sys.stderr,
+        )
 
 
 def locate_drive(board: Board, port: str | None, wait: float) -> Path:
@@ -166,15 +185,21 @@ def locate_drive(board: Board, port: str | None, wait: float) -> Path:
     if not drives:
         if port:
             enter_bootloader(board, port)
-        print(f"waiting up to {wait:.0f} s for the {mcu.upper()} bootloader drive ({name})",
-              file=sys.stderr, flush=True)
+        print(
+            f"waiting up to {wait:.0f} s for the {mcu.upper()} bootloader drive ({name})",
+            file=sys.stderr,
+            flush=True,
+        )
         wait_for(appeared, wait)
     if not drives:
-        raise CommandError(f"no {name} drive is mounted; " + BOOTSEL_HINT
-                           + " (or install picotool)")
+        raise CommandError(
+            f"no {name} drive is mounted; " + BOOTSEL_HINT + " (or install picotool)"
+        )
     if len(drives) > 1:
-        raise CommandError(f"several {name} drives are mounted ({', '.join(map(str, drives))}); "
-                           "pick one with --drive DIR")
+        raise CommandError(
+            f"several {name} drives are mounted ({', '.join(map(str, drives))}); "
+            "pick one with --drive DIR"
+        )
     return drives[0]
 
 
@@ -187,31 +212,49 @@ def copy_to_drive(firmware: Path, drive: Path) -> Path:
     try:
         with open(target, "wb") as out:
             while written < len(data):
-                written += out.write(data[written:written + COPY_CHUNK])
-                print(f"\rcopying to {drive}: {written} / {len(data)} bytes", end="",
-                      file=sys.stderr, flush=True)
+                written += out.write(data[written : written + COPY_CHUNK])
+                print(
+                    f"\rcopying to {drive}: {written} / {len(data)} bytes",
+                    end="",
+                    file=sys.stderr,
+                    flush=True,
+                )
             out.flush()
             os.fsync(out.fileno())
     except OSError as err:
         if written < len(data):
-            raise CommandError(f"copying to {drive} failed after {written} of {len(data)} "
-                               f"bytes: {err.strerror}; " + BOOTSEL_HINT) from err
+            raise CommandError(
+                f"copying to {drive} failed after {written} of {len(data)} "
+                f"bytes: {err.strerror}; " + BOOTSEL_HINT
+            ) from err
         # Every byte was handed over; the drive may vanish before fsync returns because the
         # bootloader restarts the board as soon as it has the last block.
-        print(f"\nnote: {drive} went away while syncing ({err.strerror}): the board restarted; "
-              "if it does not run the new firmware, flash again", end="", file=sys.stderr)
+        print(
+            f"\nnote: {drive} went away while syncing ({err.strerror}): the board restarted; "
+            "if it does not run the new firmware, flash again",
+            end="",
+            file=sys.stderr,
+        )
     finally:
         print(file=sys.stderr)
     return target
 
 
-def flash(board_id: str, *, firmware: Path | None = None, port: str | None = None,
-          drive: Path | None = None, wait: float = DRIVE_WAIT) -> None:
+def flash(
+    board_id: str,
+    *,
+    firmware: Path | None = None,
+    port: str | None = None,
+    drive: Path | None = None,
+    wait: float = DRIVE_WAIT,
+) -> None:
     """Write the firmware (default: the board's build) to the board."""
     board = load_board(board_id)
     if board.port in EMULATED_PORTS:
-        raise CommandError(f"nothing to flash: board {board_id} runs in emulation "
-                           f"(host run --board {board_id} SCRIPT)")
+        raise CommandError(
+            f"nothing to flash: board {board_id} runs in emulation "
+            f"(host run --board {board_id} SCRIPT)"
+        )
     if board.port != "rp2":
         # esp32 will go here, through esptool.
         raise CommandError(f"host flash does not support {board.port} boards yet")
@@ -237,16 +280,30 @@ def flash(board_id: str, *, firmware: Path | None = None, port: str | None = Non
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--board", required=True, help="board id, a folder of boards/")
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--port", metavar="P",
-                       help="serial port of the board's MicroPython, asked to enter the "
-                            "bootloader")
-    where.add_argument("--drive", type=Path, metavar="DIR",
-                       help="the mounted bootloader drive to copy to (skips picotool)")
-    parser.add_argument("--firmware", type=Path, metavar="FILE",
-                        help="UF2 file to write (default: the one host build --board B makes)")
-    parser.add_argument("--wait", type=float, default=DRIVE_WAIT, metavar="SECONDS",
-                        help="how long to wait for the board in BOOTSEL mode "
-                             f"(default {DRIVE_WAIT:.0f})")
+    where.add_argument(
+        "--port",
+        metavar="P",
+        help="serial port of the board's MicroPython, asked to enter the bootloader",
+    )
+    where.add_argument(
+        "--drive",
+        type=Path,
+        metavar="DIR",
+        help="the mounted bootloader drive to copy to (skips picotool)",
+    )
+    parser.add_argument(
+        "--firmware",
+        type=Path,
+        metavar="FILE",
+        help="UF2 file to write (default: the one host build --board B makes)",
+    )
+    parser.add_argument(
+        "--wait",
+        type=float,
+        default=DRIVE_WAIT,
+        metavar="SECONDS",
+        help=f"how long to wait for the board in BOOTSEL mode (default {DRIVE_WAIT:.0f})",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

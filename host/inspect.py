@@ -1,4 +1,5 @@
 """`host inspect MODEL`: operators, tensors, parameters, MACs, measured arena, board fit."""
+
 from __future__ import annotations
 
 import argparse
@@ -46,12 +47,23 @@ def model_report(info: ModelInfo, arena: int) -> dict:
     return {
         "size_bytes": info.size,
         "subgraphs": info.subgraphs,
-        "operators": [{"name": name, "version": version, "count": count}
-                      for (name, version), count in sorted(info.op_counts.items())],
-        "tensors": [{"index": t.index, "name": t.name, "shape": t.shape, "dtype": t.dtype,
-                     "bytes": t.nbytes, "constant": t.constant,
-                     "scale": t.scale[:1], "zero_point": t.zero_point[:1]}
-                    for t in info.tensors],
+        "operators": [
+            {"name": name, "version": version, "count": count}
+            for (name, version), count in sorted(info.op_counts.items())
+        ],
+        "tensors": [
+            {
+                "index": t.index,
+                "name": t.name,
+                "shape": t.shape,
+                "dtype": t.dtype,
+                "bytes": t.nbytes,
+                "constant": t.constant,
+                "scale": t.scale[:1],
+                "zero_point": t.zero_point[:1],
+            }
+            for t in info.tensors
+        ],
         "inputs": info.inputs,
         "outputs": info.outputs,
         "params": info.params,
@@ -70,9 +82,16 @@ def board_report(board_id: str, info: ModelInfo, arena: int) -> dict:
     # romfs_bytes = 0: the board reads models from files (the simulator), no partition limit
     rom_ok = board.romfs_bytes == 0 or info.size <= board.romfs_bytes
     fits = rom_ok and arena <= board.heap_bytes and not lacking
-    return {"id": board_id, "romfs_bytes": board.romfs_bytes, "heap_bytes": board.heap_bytes,
-            "model_bytes": info.size, "arena_bytes": arena, "fits": fits,
-            "lacking_ops": lacking, "ops_source": source}
+    return {
+        "id": board_id,
+        "romfs_bytes": board.romfs_bytes,
+        "heap_bytes": board.heap_bytes,
+        "model_bytes": info.size,
+        "arena_bytes": arena,
+        "fits": fits,
+        "lacking_ops": lacking,
+        "ops_source": source,
+    }
 
 
 def firmware_ops(board: Board) -> tuple[set[str] | None, str]:
@@ -110,32 +129,44 @@ def plot_memory(info: ModelInfo, out: Path) -> None:
 
 
 def print_report(path: Path, report: dict) -> None:
-    print(f"{path}: {report['size_bytes']} bytes, {report['params']} parameters, "
-          f"{report['macs']} MACs, arena {report['arena_bytes']} bytes (tflite-micro runtime)")
+    print(
+        f"{path}: {report['size_bytes']} bytes, {report['params']} parameters, "
+        f"{report['macs']} MACs, arena {report['arena_bytes']} bytes (tflite-micro runtime)"
+    )
     print("operators:")
     for op in report["operators"]:
         print(f"  {op['name']:<24} v{op['version']:<3} x{op['count']}")
     print("tensors:")
     for t in report["tensors"]:
-        quant = (f" scale={t['scale'][0]:.6g} zero_point={t['zero_point'][0]}"
-                 if t["scale"] else "")
+        quant = f" scale={t['scale'][0]:.6g} zero_point={t['zero_point'][0]}" if t["scale"] else ""
         kind = "const" if t["constant"] else "     "
-        print(f"  {t['index']:>3} {kind} {t['dtype']:<8} {str(t['shape']):<16} "
-              f"{t['bytes']:>7} B{quant}  {t['name'][:60]}")
-    print("memory in use after each operator: " +
-          ", ".join(str(b) for b in report["memory_after_each_op"]))
+        print(
+            f"  {t['index']:>3} {kind} {t['dtype']:<8} {str(t['shape']):<16} "
+            f"{t['bytes']:>7} B{quant}  {t['name'][:60]}"
+        )
+    print(
+        "memory in use after each operator: "
+        + ", ".join(str(b) for b in report["memory_after_each_op"])
+    )
     board = report.get("board")
     if board:
         verdict = "fits" if board["fits"] else "does NOT fit"
-        rom = (f"of {board['romfs_bytes']} ROMFS bytes" if board["romfs_bytes"]
-               else "bytes, read from a file")
-        print(f"board {board['id']}: {verdict} (model {board['model_bytes']} {rom}, "
-              f"arena {board['arena_bytes']} of {board['heap_bytes']} heap bytes)")
+        rom = (
+            f"of {board['romfs_bytes']} ROMFS bytes"
+            if board["romfs_bytes"]
+            else "bytes, read from a file"
+        )
+        print(
+            f"board {board['id']}: {verdict} (model {board['model_bytes']} {rom}, "
+            f"arena {board['arena_bytes']} of {board['heap_bytes']} heap bytes)"
+        )
         if board["lacking_ops"] is None:
             print(f"  operators: {board['ops_source']}")
         elif board["lacking_ops"]:
-            print(f"  the firmware lacks: {', '.join(board['lacking_ops'])} "
-                  f"(add them with host build --ops-from {path})")
+            print(
+                f"  the firmware lacks: {', '.join(board['lacking_ops'])} "
+                f"(add them with host build --ops-from {path})"
+            )
         else:
             print(f"  every operator is in the firmware ({board['ops_source']})")
     if "plot" in report:

@@ -1,5 +1,6 @@
 """The operators a firmware registers: read from TFLM's MicroMutableOpResolver, written as the
 generated header `tflm_ops.h` that native_modules/tflm/tflm_glue.cc includes."""
+
 from __future__ import annotations
 
 import re

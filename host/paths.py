@@ -1,4 +1,5 @@
 """Where things live: the repo's own folders and the cache outside it."""
+
 from __future__ import annotations
 
 import os

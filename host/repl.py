@@ -4,6 +4,7 @@ DIR's files.
 On the simulator the REPL is the firmware's own (Ctrl-D leaves); on an emulated or real board
 it is mpremote's, over the board's serial port (Ctrl-] leaves).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,14 +17,21 @@ from host.transport import connect
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--board", default="unix", help="board id (default: unix, the simulator)")
-    parser.add_argument("--port", metavar="P",
-                        help="a real board's serial port (e.g. /dev/ttyACM0); default: emulate it")
-    parser.add_argument("--rom", type=Path, metavar="DIR", help="folder packed into ROMFS and mounted at /rom")
+    parser.add_argument(
+        "--port",
+        metavar="P",
+        help="a real board's serial port (e.g. /dev/ttyACM0); default: emulate it",
+    )
+    parser.add_argument(
+        "--rom", type=Path, metavar="DIR", help="folder packed into ROMFS and mounted at /rom"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    with tempfile.TemporaryDirectory(prefix="tinyml-repl-") as tmp, \
-            connect(args.board, port=args.port) as board:
+    with (
+        tempfile.TemporaryDirectory(prefix="tinyml-repl-") as tmp,
+        connect(args.board, port=args.port) as board,
+    ):
         if args.rom:
             image = Path(tmp) / "rom.img"
             romfs.write_image(args.rom, image)

@@ -6,6 +6,7 @@ is padded so that the bytes start on a 16-byte boundary of the image, then the d
 whose file records point at that data. A model mapped from such an image is aligned for TFLM
 without a copy, provided the ROM partition itself starts on a 16-byte boundary.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,7 +27,9 @@ KIND_FILE = 5
 
 
 def varuint(value: int, width: int = 0) -> bytes:
-    """Big-endian base-128, high bit set on every byte but the last; 0x80 bytes pad it to `width`."""
+    """Big-endian base-128, high bit set on every byte but the last; 0x80 bytes pad it to
+    `width`.
+    """
     encoded = [value & 0x7F]
     value >>= 7
     while value:
@@ -51,9 +54,13 @@ def _tree(folder: Path, data_offsets: dict[Path, int]) -> bytes:
     out = bytearray()
     for path in sorted(folder.iterdir()):
         if path.is_dir():
-            out += record(KIND_DIRECTORY, varuint(len(_name(path))) + _name(path) + _tree(path, data_offsets))
+            out += record(
+                KIND_DIRECTORY, varuint(len(_name(path))) + _name(path) + _tree(path, data_offsets)
+            )
         elif path.is_file():
-            pointer = record(KIND_DATA_POINTER, varuint(path.stat().st_size) + varuint(data_offsets[path]))
+            pointer = record(
+                KIND_DATA_POINTER, varuint(path.stat().st_size) + varuint(data_offsets[path])
+            )
             out += record(KIND_FILE, varuint(len(_name(path))) + _name(path) + pointer)
     return bytes(out)
 

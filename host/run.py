@@ -5,6 +5,7 @@ script with DIR's ROMFS image mounted at /rom and FILE replayed as sensors; an e
 real board gets the image and the script over its serial port with mpremote, and the
 emulated Pico plays FILE into its emulated sensors.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,9 +17,18 @@ from host.errors import CommandError
 from host.transport import RunResult, connect
 
 
-def run_script(board_id: str, script: Path, *, rom_dir: Path | None = None, data: Path | None = None,
-               echo: bool = False, timeout: float | None = None, icount: bool = False,
-               firmware: build.Firmware | None = None, port: str | None = None) -> RunResult:
+def run_script(
+    board_id: str,
+    script: Path,
+    *,
+    rom_dir: Path | None = None,
+    data: Path | None = None,
+    echo: bool = False,
+    timeout: float | None = None,
+    icount: bool = False,
+    firmware: build.Firmware | None = None,
+    port: str | None = None,
+) -> RunResult:
     """Run `script` on the board and return its exit status and everything it printed."""
     script = Path(script).resolve()
     if not script.is_file():
@@ -41,15 +51,35 @@ def run_script(board_id: str, script: Path, *, rom_dir: Path | None = None, data
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("script", type=Path, help="MicroPython script to run")
     parser.add_argument("--board", default="unix", help="board id (default: unix, the simulator)")
-    parser.add_argument("--port", metavar="P",
-                        help="a real board's serial port (e.g. /dev/ttyACM0); default: emulate it")
-    parser.add_argument("--rom", type=Path, metavar="DIR", help="folder packed into ROMFS and mounted at /rom")
-    parser.add_argument("--data", type=Path, metavar="FILE", help="recording replayed as sensors (simulator, emulated rpi_pico)")
-    parser.add_argument("--icount", action="store_true",
-                        help="QEMU boards: count instructions (ticks_us() x 1000 = instructions)")
+    parser.add_argument(
+        "--port",
+        metavar="P",
+        help="a real board's serial port (e.g. /dev/ttyACM0); default: emulate it",
+    )
+    parser.add_argument(
+        "--rom", type=Path, metavar="DIR", help="folder packed into ROMFS and mounted at /rom"
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        metavar="FILE",
+        help="recording replayed as sensors (simulator, emulated rpi_pico)",
+    )
+    parser.add_argument(
+        "--icount",
+        action="store_true",
+        help="QEMU boards: count instructions (ticks_us() x 1000 = instructions)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    result = run_script(args.board, args.script, rom_dir=args.rom, data=args.data, echo=True,
-                        icount=args.icount, port=args.port)
+    result = run_script(
+        args.board,
+        args.script,
+        rom_dir=args.rom,
+        data=args.data,
+        echo=True,
+        icount=args.icount,
+        port=args.port,
+    )
     return 0 if result.returncode == 0 else 1

@@ -7,6 +7,7 @@ Flash holds code, read-only data and the initial values of initialised data; eac
 section of the map is charged to a part: `_tflm` (TFLM, its kernels, the glue and the
 binding), the frozen Python package, or the rest of MicroPython (with the SDK).
 """
+
 from __future__ import annotations
 
 import re
@@ -32,9 +33,9 @@ FLASH_BASE = 0x10000000
 @dataclass(frozen=True)
 class FirmwareSizes:
     board: Board
-    flash: dict[str, int]   # part -> bytes of flash
-    ram_static: int         # bytes of RAM that data and bss take
-    heap: int               # the MicroPython heap the linker script leaves
+    flash: dict[str, int]  # part -> bytes of flash
+    ram_static: int  # bytes of RAM that data and bss take
+    heap: int  # the MicroPython heap the linker script leaves
 
     @property
     def firmware(self) -> int:
@@ -82,8 +83,11 @@ def firmware_sizes(board: Board, map_file: Path, symbols: dict[str, int]) -> Fir
         heap = symbols["__GcHeapEnd"] - symbols["__GcHeapStart"]
         # The image's true end: what the map charges to no object (padding, alignment,
         # linker-made tables) is MicroPython's.
-        flash["MicroPython"] = symbols["__flash_binary_end"] - FLASH_BASE - sum(
-            size for part, size in flash.items() if part != "MicroPython")
+        flash["MicroPython"] = (
+            symbols["__flash_binary_end"]
+            - FLASH_BASE
+            - sum(size for part, size in flash.items() if part != "MicroPython")
+        )
     except KeyError as err:
         raise CommandError(f"{map_file}: no linker symbol {err}") from err
     return FirmwareSizes(board, flash, ram_static, heap)
@@ -94,10 +98,15 @@ def size_table(sizes: FirmwareSizes) -> str:
     board = sizes.board
     left = board.flash_bytes - board.romfs_bytes - board.filesystem_bytes - sizes.firmware
     rows = [(f"  {part}", size) for part, size in sizes.flash.items()]
-    rows += [("firmware", sizes.firmware), ("ROMFS partition (/rom, models)", board.romfs_bytes),
-             ("filesystem (/)", board.filesystem_bytes), ("flash left unused", left),
-             (f"flash ({board.flash_bytes // 1024} KiB)", board.flash_bytes),
-             ("RAM: static data", sizes.ram_static), ("RAM: MicroPython heap", sizes.heap)]
+    rows += [
+        ("firmware", sizes.firmware),
+        ("ROMFS partition (/rom, models)", board.romfs_bytes),
+        ("filesystem (/)", board.filesystem_bytes),
+        ("flash left unused", left),
+        (f"flash ({board.flash_bytes // 1024} KiB)", board.flash_bytes),
+        ("RAM: static data", sizes.ram_static),
+        ("RAM: MicroPython heap", sizes.heap),
+    ]
     lines = [f"{board.id}: {board.name}"]
     lines += [f"  {label:<34} {size:>10,} B  {size / 1024:8.1f} KiB" for label, size in rows]
     return "\n".join(lines)

@@ -1,4 +1,5 @@
 """`host setup`: clone the pinned upstream sources into the cache; `--check` reports them."""
+
 from __future__ import annotations
 
 import argparse
@@ -165,11 +166,15 @@ def require_sources() -> None:
     """Raise a CommandError naming `host setup` unless every source is at its pin."""
     missing = [entry.name for entry in load_lock() if not entry.is_present()]
     if missing:
-        raise CommandError(f"sources missing from the cache: {', '.join(missing)}; run: host setup")
+        raise CommandError(
+            f"sources missing from the cache: {', '.join(missing)}; run: host setup"
+        )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--check", action="store_true", help="only report what is present or missing")
+    parser.add_argument(
+        "--check", action="store_true", help="only report what is present or missing"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

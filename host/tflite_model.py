@@ -3,6 +3,7 @@
 Parsed with the schema module that the `tflite-micro` package ships, so no TensorFlow import.
 `model_ops(path)` is the list a firmware's op resolver needs (`host build --ops-from`).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -20,15 +21,37 @@ from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as sch
 from host.errors import CommandError
 from host.paths import REPO_ROOT
 
-_OP_NAMES = {value: name for name, value in vars(schema.BuiltinOperator).items()
-             if not name.startswith("_")}
-_TYPE_NAMES = {value: name.lower() for name, value in vars(schema.TensorType).items()
-               if not name.startswith("_")}
-_TYPE_BYTES = {"float32": 4, "int8": 1, "uint8": 1, "int16": 2, "int32": 4, "int64": 8,
-               "bool": 1, "float16": 2, "float64": 8, "uint16": 2, "uint32": 4, "int4": 1}
+_OP_NAMES = {
+    value: name for name, value in vars(schema.BuiltinOperator).items() if not name.startswith("_")
+}
+_TYPE_NAMES = {
+    value: name.lower()
+    for name, value in vars(schema.TensorType).items()
+    if not name.startswith("_")
+}
+_TYPE_BYTES = {
+    "float32": 4,
+    "int8": 1,
+    "uint8": 1,
+    "int16": 2,
+    "int32": 4,
+    "int64": 8,
+    "bool": 1,
+    "float16": 2,
+    "float64": 8,
+    "uint16": 2,
+    "uint32": 4,
+    "int4": 1,
+}
 # Operators whose constant inputs are trained weights and biases (the model's parameters).
-_WEIGHTED_OPS = {"FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D", "TRANSPOSE_CONV",
-                 "UNIDIRECTIONAL_SEQUENCE_LSTM", "CONV_3D"}
+_WEIGHTED_OPS = {
+    "FULLY_CONNECTED",
+    "CONV_2D",
+    "DEPTHWISE_CONV_2D",
+    "TRANSPOSE_CONV",
+    "UNIDIRECTIONAL_SEQUENCE_LSTM",
+    "CONV_3D",
+}
 ARENA_ALIGNMENT = 16
 
 
@@ -104,8 +127,13 @@ class ModelInfo:
                     last[i] = max(last.get(i, position), position)
         in_use = []
         for position in range(len(self.operators)):
-            in_use.append(sum(self.tensors[i].nbytes for i, start in first.items()
-                              if start <= position <= last.get(i, position)))
+            in_use.append(
+                sum(
+                    self.tensors[i].nbytes
+                    for i, start in first.items()
+                    if start <= position <= last.get(i, position)
+                )
+            )
         return in_use
 
 
@@ -122,17 +150,26 @@ def read_model(source: str | Path | bytes) -> ModelInfo:
     tensors = []
     for index, t in enumerate(graph.tensors):
         buffer = model.buffers[t.buffer] if t.buffer < len(model.buffers) else None
-        constant = bool(buffer is not None and (
-            (buffer.data is not None and len(buffer.data) > 0) or buffer.offset > 1))
+        constant = bool(
+            buffer is not None
+            and ((buffer.data is not None and len(buffer.data) > 0) or buffer.offset > 1)
+        )
         quant = t.quantization
-        scale = ([float(s) for s in quant.scale]
-                 if quant is not None and quant.scale is not None else [])
-        zero = ([int(z) for z in quant.zeroPoint]
-                if quant is not None and quant.zeroPoint is not None else [])
+        scale = (
+            [float(s) for s in quant.scale]
+            if quant is not None and quant.scale is not None
+            else []
+        )
+        zero = (
+            [int(z) for z in quant.zeroPoint]
+            if quant is not None and quant.zeroPoint is not None
+            else []
+        )
         name = t.name.decode() if isinstance(t.name, bytes) else str(t.name)
         shape = [int(d) for d in t.shape] if t.shape is not None else []
-        tensors.append(Tensor(index, name, shape, _TYPE_NAMES.get(t.type, str(t.type)),
-                              constant, scale, zero))
+        tensors.append(
+            Tensor(index, name, shape, _TYPE_NAMES.get(t.type, str(t.type)), constant, scale, zero)
+        )
     operators = []
     counts: dict[tuple[str, int], int] = {}
     for op in graph.operators if graph.operators is not None else []:
@@ -141,13 +178,21 @@ def read_model(source: str | Path | bytes) -> ModelInfo:
         name = _OP_NAMES.get(builtin, f"BUILTIN_{builtin}")
         if builtin == schema.BuiltinOperator.CUSTOM:
             name = f"CUSTOM:{code.customCode.decode()}"
-        operator = Operator(name, int(code.version), [int(i) for i in op.inputs],
-                            [int(i) for i in op.outputs])
+        operator = Operator(
+            name, int(code.version), [int(i) for i in op.inputs], [int(i) for i in op.outputs]
+        )
         operator.macs = _macs(operator, tensors)
         operators.append(operator)
         counts[(name, operator.version)] = counts.get((name, operator.version), 0) + 1
-    return ModelInfo(len(data), tensors, operators, [int(i) for i in graph.inputs],
-                     [int(i) for i in graph.outputs], len(model.subgraphs), counts)
+    return ModelInfo(
+        len(data),
+        tensors,
+        operators,
+        [int(i) for i in graph.inputs],
+        [int(i) for i in graph.outputs],
+        len(model.subgraphs),
+        counts,
+    )
 
 
 def model_ops(path: str | Path) -> list[tuple[str, int]]:
@@ -172,7 +217,8 @@ def weight_sparsity(data: bytes) -> float:
         if raw is None:
             continue
         dtype = {"int8": "i1", "int16": "<i2", "float32": "<f4"}.get(
-            _TYPE_NAMES.get(tensor.type), "i1")
+            _TYPE_NAMES.get(tensor.type), "i1"
+        )
         values = np.frombuffer(bytes(bytearray(raw)), dtype=dtype)
         zeros += int((values == 0).sum())
         total += values.size
@@ -207,8 +253,12 @@ def measure_arena(data: bytes) -> int:
         low, high = 0, 0
         for _ in range(64):
             result = subprocess.run(
-                [sys.executable, "-m", "host.tflite_model", str(model_file), str(low),
-                 str(high)], cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+                [sys.executable, "-m", "host.tflite_model", str(model_file), str(low), str(high)],
+                cwd=REPO_ROOT,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             trying = None
             for line in result.stdout.splitlines():
                 word, size = line.split()
@@ -221,9 +271,11 @@ def measure_arena(data: bytes) -> int:
                 elif word == "done":
                     return int(size)
             if trying is None:
-                raise CommandError("the tflite-micro runtime cannot run this model: "
-                                   + result.stderr.strip()[-300:])
-            low = trying   # the child crashed on this size: too small
+                raise CommandError(
+                    "the tflite-micro runtime cannot run this model: "
+                    + result.stderr.strip()[-300:]
+                )
+            low = trying  # the child crashed on this size: too small
     raise CommandError("the tflite-micro runtime keeps crashing on this model")
 
 

@@ -14,6 +14,7 @@
 `host run`, `repl`, `bench` and the tests go through here; nothing else knows which kind of
 board it talks to.
 """
+
 from __future__ import annotations
 
 import os
@@ -88,8 +89,14 @@ class Transport:
     def deploy_rom(self, image: Path, timeout: float | None = None) -> None:
         raise NotImplementedError
 
-    def run(self, script: Path, *, data: Path | None = None, echo: bool = False,
-            timeout: float | None = None) -> RunResult:
+    def run(
+        self,
+        script: Path,
+        *,
+        data: Path | None = None,
+        echo: bool = False,
+        timeout: float | None = None,
+    ) -> RunResult:
         raise NotImplementedError
 
     def repl(self) -> int:
@@ -104,8 +111,12 @@ class MpremoteTransport(Transport):
         self.port = port
 
     def mpremote(self, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess:
-        return subprocess.run(mpremote_command("connect", self.port, *args), capture_output=True,
-                              text=True, timeout=timeout)
+        return subprocess.run(
+            mpremote_command("connect", self.port, *args),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
 
     def deploy_rom(self, image: Path, timeout: float | None = None) -> None:
         """Write a ROMFS image into the board's ROM partition with mpremote."""
@@ -113,16 +124,28 @@ class MpremoteTransport(Transport):
         if deploy.returncode != 0:
             raise CommandError(f"mpremote romfs deploy failed:\n{deploy.stdout}{deploy.stderr}")
 
-    def run(self, script: Path, *, data: Path | None = None, echo: bool = False,
-            timeout: float | None = None) -> RunResult:
+    def run(
+        self,
+        script: Path,
+        *,
+        data: Path | None = None,
+        echo: bool = False,
+        timeout: float | None = None,
+    ) -> RunResult:
         if data is not None:
-            raise CommandError(f"--data replays a recording on the simulator (--board unix) and"
-                               f" on emulated boards that drive sensors; {self.board.id} here"
-                               " reads its real sensors")
+            raise CommandError(
+                f"--data replays a recording on the simulator (--board unix) and"
+                f" on emulated boards that drive sensors; {self.board.id} here"
+                " reads its real sensors"
+            )
         # mpremote soft-resets the board as it connects, and MicroPython mounts the ROM
         # partition at /rom on every reset, as on a real board.
-        runner = subprocess.Popen(mpremote_command("connect", self.port, "run", str(script)),
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        runner = subprocess.Popen(
+            mpremote_command("connect", self.port, "run", str(script)),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         output = stream(runner, echo, timeout)
         return RunResult(runner.returncode, output)
 
@@ -148,23 +171,40 @@ class SimulatorTransport(Transport):
     def command(self, script: Path | None, data: Path | None) -> tuple[list[str], dict]:
         """The simulator's command line and environment (see device/tinyml/simulator.py)."""
         env = dict(os.environ)
-        for name, value in (("TINYML_SCRIPT", script), ("TINYML_ROMFS", self.image),
-                            ("TINYML_DATA", data)):
+        for name, value in (
+            ("TINYML_SCRIPT", script),
+            ("TINYML_ROMFS", self.image),
+            ("TINYML_DATA", data),
+        ):
             env.pop(name, None)
             if value:
                 env[name] = str(value)
-        return [str(self.firmware.path), "-X", f"heapsize={self.board.heap_bytes}", "-c",
-                "import tinyml.simulator"], env
+        return [
+            str(self.firmware.path),
+            "-X",
+            f"heapsize={self.board.heap_bytes}",
+            "-c",
+            "import tinyml.simulator",
+        ], env
 
-    def run(self, script: Path, *, data: Path | None = None, echo: bool = False,
-            timeout: float | None = None) -> RunResult:
+    def run(
+        self,
+        script: Path,
+        *,
+        data: Path | None = None,
+        echo: bool = False,
+        timeout: float | None = None,
+    ) -> RunResult:
         cmd, env = self.command(script, data)
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                env=env)
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+        )
         output = stream(proc, echo, timeout)
         if proc.returncode < 0:
-            raise CommandError(f"the simulator crashed ({signal.Signals(-proc.returncode).name}) "
-                               f"running {script.name}:\n" + "\n".join(output.splitlines()[-20:]))
+            raise CommandError(
+                f"the simulator crashed ({signal.Signals(-proc.returncode).name}) "
+                f"running {script.name}:\n" + "\n".join(output.splitlines()[-20:])
+            )
         return RunResult(proc.returncode, output)
 
     def repl(self) -> int:
@@ -176,8 +216,12 @@ class QemuTransport(MpremoteTransport):
     """A QEMU board: qemu-system-<arch> with the board's UART on a pseudo-terminal."""
 
     def __init__(self, firmware: build.Firmware, *, icount: bool = False):
-        self.process = subprocess.Popen(qemu_command(firmware, icount=icount),
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.process = subprocess.Popen(
+            qemu_command(firmware, icount=icount),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         port = _announced_port(self.process, QEMU_PTY, qemu_program(firmware.board))
         super().__init__(firmware.board, port)
 
@@ -197,9 +241,20 @@ def qemu_command(firmware: build.Firmware, *, icount: bool = False) -> list[str]
     code uses it, and without it the firmware stops before its banner.
     """
     board = firmware.board
-    cmd = [toolchains.require(qemu_program(board)), "-machine", board.qemu_machine, "-nographic",
-           "-monitor", "none", "-semihosting", "-serial", "pty", "-kernel", str(firmware.path),
-           *board.qemu_args]
+    cmd = [
+        toolchains.require(qemu_program(board)),
+        "-machine",
+        board.qemu_machine,
+        "-nographic",
+        "-monitor",
+        "none",
+        "-semihosting",
+        "-serial",
+        "pty",
+        "-kernel",
+        str(firmware.path),
+        *board.qemu_args,
+    ]
     if icount:
         # One instruction per virtual nanosecond: ticks_us() x 1000 counts instructions.
         cmd += ["-icount", "shift=0"]
@@ -222,20 +277,29 @@ class PicoEmulatorTransport(MpremoteTransport):
         from host.emulators import rp2040js
 
         self.data = data
-        self.process, port = rp2040js.start(firmware.path, firmware.build_dir / "flash.img",
-                                            data)
+        self.process, port = rp2040js.start(firmware.path, firmware.build_dir / "flash.img", data)
         super().__init__(firmware.board, port)
 
-    def run(self, script: Path, *, data: Path | None = None, echo: bool = False,
-            timeout: float | None = None) -> RunResult:
+    def run(
+        self,
+        script: Path,
+        *,
+        data: Path | None = None,
+        echo: bool = False,
+        timeout: float | None = None,
+    ) -> RunResult:
         if data is None or self.data is None:
             return super().run(script, data=data, echo=echo, timeout=timeout)
         if Path(data).resolve() != Path(self.data).resolve():
             raise CommandError(f"the emulator plays {self.data}; connect with data={data}")
         from host.emulators import rp2040js
 
-        runner = subprocess.Popen(mpremote_command("connect", self.port, "run", str(script)),
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        runner = subprocess.Popen(
+            mpremote_command("connect", self.port, "run", str(script)),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         ended = threading.Event()
 
         def end_with_recording() -> None:
@@ -270,8 +334,14 @@ def _announced_port(proc: subprocess.Popen, pattern: re.Pattern, name: str) -> s
     raise CommandError(f"{name} did not open its serial port:\n{''.join(seen[-10:])}")
 
 
-def connect(board_id: str, *, port: str | None = None, icount: bool = False,
-            firmware: build.Firmware | None = None, data: Path | None = None) -> Transport:
+def connect(
+    board_id: str,
+    *,
+    port: str | None = None,
+    icount: bool = False,
+    firmware: build.Firmware | None = None,
+    data: Path | None = None,
+) -> Transport:
     """Reach the board: a real one on `port`, else its emulator (built firmware, started).
 
     `data`: a recording for the emulated Pico to play into its sensors (given to `run` too);
@@ -286,5 +356,7 @@ def connect(board_id: str, *, port: str | None = None, icount: bool = False,
         return QemuTransport(firmware, icount=icount)
     if board.port == "rp2" and board.mcu == "rp2040":
         return PicoEmulatorTransport(firmware, data)
-    raise CommandError(f"nothing emulates {board.name} here; connect the board and pass"
-                       " --port (e.g. --port /dev/ttyACM0)")
+    raise CommandError(
+        f"nothing emulates {board.name} here; connect the board and pass"
+        " --port (e.g. --port /dev/ttyACM0)"
+    )

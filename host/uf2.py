@@ -6,6 +6,7 @@
 The layout and the family ids are those of pico-sdk's `boot/uf2.h` (and Microsoft's UF2
 specification): a 32-byte header, 476 bytes of data, a closing magic number.
 """
+
 from __future__ import annotations
 
 import struct
@@ -49,8 +50,15 @@ FAMILY_CHIPS = {
 # The families each chip's bootrom accepts (board.toml's `mcu` -> family ids).
 MCU_FAMILIES = {
     "rp2040": frozenset({RP2040_FAMILY_ID}),
-    "rp2350": frozenset({RP2350_ARM_S_FAMILY_ID, RP2350_RISCV_FAMILY_ID, RP2350_ARM_NS_FAMILY_ID,
-                         ABSOLUTE_FAMILY_ID, DATA_FAMILY_ID}),
+    "rp2350": frozenset(
+        {
+            RP2350_ARM_S_FAMILY_ID,
+            RP2350_RISCV_FAMILY_ID,
+            RP2350_ARM_NS_FAMILY_ID,
+            ABSOLUTE_FAMILY_ID,
+            DATA_FAMILY_ID,
+        }
+    ),
 }
 
 
@@ -68,7 +76,7 @@ class Block:
 
     @property
     def payload(self) -> bytes:
-        return self.data[:self.payload_size]
+        return self.data[: self.payload_size]
 
     @property
     def ignored(self) -> bool:
@@ -76,24 +84,35 @@ class Block:
         if not self.flags & FLAG_EXTENSION_FLAGS_PRESENT:
             return False
         start = (self.payload_size + 3) & ~3
-        return self.data[start:start + 4] == EXTENSION_RP2_IGNORE_BLOCK.to_bytes(4, "little")
+        return self.data[start : start + 4] == EXTENSION_RP2_IGNORE_BLOCK.to_bytes(4, "little")
 
 
 def _parse_block(raw: bytes, index: int, path: Path) -> Block:
-    (magic0, magic1, flags, target_addr, payload_size, block_no, num_blocks,
-     size_or_family) = HEADER.unpack_from(raw)
-    magic_end = int.from_bytes(raw[BLOCK_SIZE - 4:], "little")
+    (magic0, magic1, flags, target_addr, payload_size, block_no, num_blocks, size_or_family) = (
+        HEADER.unpack_from(raw)
+    )
+    magic_end = int.from_bytes(raw[BLOCK_SIZE - 4 :], "little")
     if (magic0, magic1, magic_end) != (MAGIC_START0, MAGIC_START1, MAGIC_END):
-        raise CommandError(f"{path} is not a UF2 file: block {index} (byte {index * BLOCK_SIZE}) "
-                           "has no UF2 magic numbers")
+        raise CommandError(
+            f"{path} is not a UF2 file: block {index} (byte {index * BLOCK_SIZE}) "
+            "has no UF2 magic numbers"
+        )
     if payload_size > DATA_SIZE:
-        raise CommandError(f"{path}: block {index} claims {payload_size} bytes of payload "
-                           f"(at most {DATA_SIZE})")
+        raise CommandError(
+            f"{path}: block {index} claims {payload_size} bytes of payload (at most {DATA_SIZE})"
+        )
     if num_blocks == 0 or block_no >= num_blocks:
         raise CommandError(f"{path}: block {index} is numbered {block_no} of {num_blocks}")
     family_id = size_or_family if flags & FLAG_FAMILY_ID_PRESENT else None
-    return Block(flags, target_addr, payload_size, block_no, num_blocks, family_id,
-                 raw[HEADER.size:HEADER.size + DATA_SIZE])
+    return Block(
+        flags,
+        target_addr,
+        payload_size,
+        block_no,
+        num_blocks,
+        family_id,
+        raw[HEADER.size : HEADER.size + DATA_SIZE],
+    )
 
 
 def _check_sequence(blocks: list[Block], path: Path) -> None:
@@ -107,9 +126,11 @@ def _check_sequence(blocks: list[Block], path: Path) -> None:
         if expected == 0:
             total = block.num_blocks
         if block.block_no != expected or block.num_blocks != total:
-            raise CommandError(f"{path} is incomplete or out of order: block {index} is numbered "
-                               f"{block.block_no} of {block.num_blocks}, expected {expected} "
-                               f"of {total}")
+            raise CommandError(
+                f"{path} is incomplete or out of order: block {index} is numbered "
+                f"{block.block_no} of {block.num_blocks}, expected {expected} "
+                f"of {total}"
+            )
         expected = 0 if block.block_no + 1 == total else expected + 1
     if expected != 0:
         raise CommandError(f"{path} is truncated: it ends after block {expected - 1} of {total}")
@@ -123,10 +144,14 @@ def read_blocks(path: Path) -> list[Block]:
     except OSError as err:
         raise CommandError(f"cannot read {path}: {err.strerror}") from err
     if not content or len(content) % BLOCK_SIZE:
-        raise CommandError(f"{path} is not a UF2 file: its size ({len(content)} bytes) is not a "
-                           f"non-zero multiple of {BLOCK_SIZE}")
-    blocks = [_parse_block(content[offset:offset + BLOCK_SIZE], offset // BLOCK_SIZE, path)
-              for offset in range(0, len(content), BLOCK_SIZE)]
+        raise CommandError(
+            f"{path} is not a UF2 file: its size ({len(content)} bytes) is not a "
+            f"non-zero multiple of {BLOCK_SIZE}"
+        )
+    blocks = [
+        _parse_block(content[offset : offset + BLOCK_SIZE], offset // BLOCK_SIZE, path)
+        for offset in range(0, len(content), BLOCK_SIZE)
+    ]
     _check_sequence(blocks, path)
     return blocks
 
@@ -148,23 +173,34 @@ def check_family(path: Path, mcu: str, *, board: str | None = None) -> None:
     chip = mcu.upper()
     blocks = read_blocks(path)
     if any(block.family_id is None for block in blocks):
-        raise CommandError(f"{path} has blocks without a family id, so it cannot be checked "
-                           f"to be for an {chip}; make it with picotool or pico-sdk")
+        raise CommandError(
+            f"{path} has blocks without a family id, so it cannot be checked "
+            f"to be for an {chip}; make it with picotool or pico-sdk"
+        )
     foreign = sorted({block.family_id for block in blocks} - wanted)
     if foreign:
         others = ", ".join(sorted({describe_family(family) for family in foreign}))
         target = f"board {board} is an {chip}" if board else f"the target is an {chip}"
-        raise CommandError(f"{path} is a UF2 for {others}, but {target} "
-                           f"(family ids {', '.join(f'0x{f:08x}' for f in foreign)})")
+        raise CommandError(
+            f"{path} is a UF2 for {others}, but {target} "
+            f"(family ids {', '.join(f'0x{f:08x}' for f in foreign)})"
+        )
 
 
 def write_uf2(path: Path, data: bytes, base: int, family: int, *, payload_size: int = 256) -> None:
     """Write `data` at address `base` as a UF2 file for `family`, `payload_size` bytes a block
     (256, a flash page, as picotool and pico-sdk write them)."""
-    chunks = [data[offset:offset + payload_size] for offset in range(0, len(data), payload_size)]
+    chunks = [data[offset : offset + payload_size] for offset in range(0, len(data), payload_size)]
     with open(path, "wb") as out:
         for block_no, chunk in enumerate(chunks):
-            header = HEADER.pack(MAGIC_START0, MAGIC_START1, FLAG_FAMILY_ID_PRESENT,
-                                 base + block_no * payload_size, len(chunk), block_no,
-                                 len(chunks), family)
+            header = HEADER.pack(
+                MAGIC_START0,
+                MAGIC_START1,
+                FLAG_FAMILY_ID_PRESENT,
+                base + block_no * payload_size,
+                len(chunk),
+                block_no,
+                len(chunks),
+                family,
+            )
             out.write(header + chunk.ljust(DATA_SIZE, b"\0") + MAGIC_END.to_bytes(4, "little"))

@@ -3,6 +3,7 @@
 A fixture whose inputs are missing skips its tests with the reason and the command that
 provides them; in CI `.ci/run` provides everything, so nothing skips there.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -30,10 +31,15 @@ DEVICE_BOARDS = ["unix", "qemu_m4", "qemu_m33", "qemu_rv32", "rpi_pico"]
 
 
 def pytest_addoption(parser):
-    parser.addoption("--board", action="append", metavar="B",
-                     help="run the device suite on board B (repeatable; default: every emulated board)")
-    parser.addoption("--port", metavar="P",
-                     help="the real board's serial port for --board (e.g. /dev/ttyACM0)")
+    parser.addoption(
+        "--board",
+        action="append",
+        metavar="B",
+        help="run the device suite on board B (repeatable; default: every emulated board)",
+    )
+    parser.addoption(
+        "--port", metavar="P", help="the real board's serial port for --board (e.g. /dev/ttyACM0)"
+    )
 
 
 def pytest_generate_tests(metafunc):
@@ -98,8 +104,9 @@ class DeviceBoard:
         """What `script` printed on the board, /rom holding the folder `rom`."""
         from host.run import run_script
 
-        return run_script(self.id, script, rom_dir=rom, timeout=timeout, firmware=self.firmware,
-                          port=self.port).output
+        return run_script(
+            self.id, script, rom_dir=rom, timeout=timeout, firmware=self.firmware, port=self.port
+        ).output
 
 
 def emulated(board_id: str, *, asan: bool = False) -> DeviceBoard:
@@ -135,8 +142,13 @@ def trained(tmp_path_factory):
             if recipe == "keyword" and shutil.which("espeak-ng") is None:
                 pytest.skip("the keyword recipe's data needs espeak-ng (apt install espeak-ng)")
             out = root / recipe
-            result = subprocess.run([sys.executable, "-m", "host", "train", recipe, "-o", str(out)],
-                                    cwd=TESTS.parent, capture_output=True, text=True, timeout=1800)
+            result = subprocess.run(
+                [sys.executable, "-m", "host", "train", recipe, "-o", str(out)],
+                cwd=TESTS.parent,
+                capture_output=True,
+                text=True,
+                timeout=1800,
+            )
             assert result.returncode == 0, f"host train {recipe} failed:\n{result.stderr[-3000:]}"
             folders[recipe] = out
         return folders[recipe]

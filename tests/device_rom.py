@@ -8,12 +8,12 @@
 Each write_* lays out the files one script in tests/device/ reads; each check_* asserts on that
 script's printed lines (plain asserts, so pytest shows the failing line).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
-
 from malformed import malformed_models, may_load
 from zoo import ZooModel, zoo_model
 
@@ -80,10 +80,13 @@ def _assert_outputs_equal(where: str, info, got_hex: str, expected: bytes) -> No
         got_values, want = info.decode(got).ravel(), info.decode(expected).ravel()
         tolerance = FLOAT_RTOL * max(1.0, float(np.abs(want).max()))
         assert np.allclose(got_values, want, rtol=FLOAT_RTOL, atol=tolerance), (
-            f"{where}: {got_values} != {want}")
+            f"{where}: {got_values} != {want}"
+        )
     else:
+        got_values = info.decode(got).ravel().tolist()
         assert got == expected, (
-            f"{where}: {info.decode(got).ravel().tolist()} != {info.decode(expected).ravel().tolist()}")
+            f"{where}: {got_values} != {info.decode(expected).ravel().tolist()}"
+        )
 
 
 def _write_model(folder: Path, stem: str, model: ZooModel, sets: int) -> None:
@@ -99,7 +102,9 @@ def write_parity_rom(folder: Path, zoo: list[ZooModel]) -> None:
     manifest = []
     for model in zoo:
         _write_model(folder, model.name, model, len(model.sets))
-        manifest.append(f"{model.name} {len(model.inputs)} {len(model.outputs)} {len(model.sets)}\n")
+        manifest.append(
+            f"{model.name} {len(model.inputs)} {len(model.outputs)} {len(model.sets)}\n"
+        )
     (folder / "parity.txt").write_text("".join(manifest))
 
 
@@ -109,7 +114,9 @@ def check_parity(output: str, zoo: list[ZooModel]) -> None:
     errors = _lines(output, "ERR")
     assert not errors, "models failed on the board:\n" + "\n".join(" ".join(e) for e in errors)
     io = {(f[0], f[1], int(f[2])): f[3:] for f in _lines(output, "IO")}
-    outs = {(f[0], int(f[1]), int(f[2])): f[3] if len(f) > 3 else "" for f in _lines(output, "OUT")}
+    outs = {
+        (f[0], int(f[1]), int(f[2])): f[3] if len(f) > 3 else "" for f in _lines(output, "OUT")
+    }
     for model in zoo:
         for kind, tensors in (("in", model.inputs), ("out", model.outputs)):
             for index, info in enumerate(tensors):
@@ -117,9 +124,12 @@ def check_parity(output: str, zoo: list[ZooModel]) -> None:
                 assert (model.name, kind, index) in io, f"{where}: not reported"
                 dtype, shape, scale, zero_point = io[model.name, kind, index]
                 assert dtype == info.dtype, f"{where}: dtype {dtype}, expected {info.dtype}"
-                assert shape == ",".join(map(str, info.shape)), f"{where}: shape {shape}, expected {info.shape}"
+                assert shape == ",".join(map(str, info.shape)), (
+                    f"{where}: shape {shape}, expected {info.shape}"
+                )
                 assert np.isclose(float(scale), info.scale, rtol=SCALE_RTOL, atol=0), (
-                    f"{where}: scale {scale}, expected {info.scale}")
+                    f"{where}: scale {scale}, expected {info.scale}"
+                )
                 assert int(zero_point) == info.zero_point, f"{where}: zero point {zero_point}"
         for k, input_set in enumerate(model.sets):
             for j, (info, expected) in enumerate(zip(model.outputs, input_set.expected)):
@@ -154,7 +164,9 @@ def check_badinput(output: str, zoo: list[ZooModel], case_names: list[str]) -> N
             fields = results[name, how]
             if fields[:1] == ["ACCEPTED"]:
                 assert may_load(name), f"{where}: loaded, but the model is invalid"
-                assert fields[1:] == ["OK"] or _is_error(fields[1:]), f"{where}: invoke gave {fields[1:]}"
+                assert fields[1:] == ["OK"] or _is_error(fields[1:]), (
+                    f"{where}: invoke gave {fields[1:]}"
+                )
             else:
                 assert _is_error(fields), f"{where}: rejected without a message: {fields}"
 
@@ -164,12 +176,16 @@ def check_badinput(output: str, zoo: list[ZooModel], case_names: list[str]) -> N
         if succeeds:
             assert cases[name] == ["OK"], f"misuse {name}: should work, got {cases[name]}"
         else:
-            assert _is_error(cases[name]), f"misuse {name}: should raise with a message, got {cases[name]}"
+            assert _is_error(cases[name]), (
+                f"misuse {name}: should raise with a message, got {cases[name]}"
+            )
 
     good = zoo_model(zoo, GOOD_MODEL)
     outs = _lines(output, "OUT")
     assert outs and outs[0][:3] == ["good", "0", "0"], "good model output not reported"
-    _assert_outputs_equal("good model after misuse", good.outputs[0], outs[0][3], good.sets[0].expected[0])
+    _assert_outputs_equal(
+        "good model after misuse", good.outputs[0], outs[0][3], good.sets[0].expected[0]
+    )
 
 
 def write_alloc_rom(folder: Path, zoo: list[ZooModel]) -> None:
@@ -183,7 +199,9 @@ def check_alloc(output: str) -> None:
     (invoke_delta,) = _lines(output, "INVOKE_DELTA")
     assert invoke_delta == ["0"], f"invoke() allocated on the heap: {' '.join(invoke_delta)}"
     (cycle_delta,) = _lines(output, "CYCLE_DELTA")
-    assert abs(int(cycle_delta[0])) <= CYCLE_SLACK, f"1,000 create/close cycles leaked {cycle_delta[0]} bytes"
+    assert abs(int(cycle_delta[0])) <= CYCLE_SLACK, (
+        f"1,000 create/close cycles leaked {cycle_delta[0]} bytes"
+    )
 
 
 def write_zerocopy_rom(folder: Path, zoo: list[ZooModel]) -> None:
@@ -199,13 +217,16 @@ def check_zerocopy(output: str, zoo: list[ZooModel]) -> None:
     _assert_done(output)
     big = zoo_model(zoo, BIG_MODEL)
     (size,) = _lines(output, "SIZE")
-    assert int(size[0]) == len(big.data), f"/rom/big.tflite is {size[0]} bytes, expected {len(big.data)}"
+    assert int(size[0]) == len(big.data), (
+        f"/rom/big.tflite is {size[0]} bytes, expected {len(big.data)}"
+    )
     heap = {f[0]: (int(f[1]), int(f[2])) for f in _lines(output, "HEAP")}
     _, growth = heap["explicit"]
     assert growth < ZERO_COPY_SLACK, f"model with a given arena grew the heap by {growth} bytes"
     arena_size, growth = heap["auto"]
     assert growth < arena_size + ZERO_COPY_SLACK, (
-        f"model with its own {arena_size}-byte arena grew the heap by {growth} bytes")
+        f"model with its own {arena_size}-byte arena grew the heap by {growth} bytes"
+    )
     (out,) = _lines(output, "OUT")
     assert out[:3] == ["big", "0", "0"], f"unexpected output line {out}"
     _assert_outputs_equal("big model", big.outputs[0], out[3], big.sets[0].expected[0])

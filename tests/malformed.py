@@ -9,13 +9,13 @@ the end of the file, indices past the end of a vector), and models re-encoded th
 object API that are structurally valid flatbuffers but semantically wrong (bad buffer or opcode
 indices, unknown ops, wrong schema version, weights shorter than their shape).
 """
+
 from __future__ import annotations
 
 import random
 import struct
 
 import flatbuffers
-
 from zoo import schema
 
 SEED = 20240611
@@ -62,8 +62,23 @@ def _patch_u32(data: bytes, offset: int, value: int) -> bytes:
 
 def _truncations(good: bytes) -> list[tuple[str, bytes]]:
     # Inside the header, inside the tables, and one byte short of the end.
-    offsets = sorted({1, 4, 7, 8, 12, 16, 32, 64, len(good) // 4, len(good) // 2,
-                      3 * len(good) // 4, len(good) - 16, len(good) - 1})
+    offsets = sorted(
+        {
+            1,
+            4,
+            7,
+            8,
+            12,
+            16,
+            32,
+            64,
+            len(good) // 4,
+            len(good) // 2,
+            3 * len(good) // 4,
+            len(good) - 16,
+            len(good) - 1,
+        }
+    )
     return [(f"truncated_{n}", good[:n]) for n in offsets if 0 < n < len(good)]
 
 
@@ -76,7 +91,10 @@ def _raw_damage(good: bytes) -> list[tuple[str, bytes]]:
         ("random_64", rng.randbytes(64)),
         ("random_full", rng.randbytes(len(good))),
         # Random body behind a plausible header: the identifier check alone must not accept it.
-        ("random_with_identifier", b"\x10\x00\x00\x00" + FILE_IDENTIFIER + rng.randbytes(len(good) - 8)),
+        (
+            "random_with_identifier",
+            b"\x10\x00\x00\x00" + FILE_IDENTIFIER + rng.randbytes(len(good) - 8),
+        ),
         ("wrong_identifier", good[:4] + b"TFL2" + good[8:]),
         ("root_offset_past_end", _patch_u32(good, 0, len(good) + 1024)),
         ("root_offset_max", _patch_u32(good, 0, 0xFFFFFFFF)),
@@ -103,21 +121,48 @@ def _lying_structure(good: bytes) -> list[tuple[str, bytes]]:
     op_outputs = _vector_length_at(op, _OPERATOR_OUTPUTS) + 4
     input_shape = _vector_length_at(first_input, _TENSOR_SHAPE) + 4
     return [
-        ("huge_subgraph_count", _patch_u32(good, _vector_length_at(model, _MODEL_SUBGRAPHS), 0x7FFFFFFF)),
-        ("max_subgraph_count", _patch_u32(good, _vector_length_at(model, _MODEL_SUBGRAPHS), 0xFFFFFFFF)),
-        ("huge_buffer_count", _patch_u32(good, _vector_length_at(model, _MODEL_BUFFERS), 0x10000000)),
-        ("huge_opcode_count", _patch_u32(good, _vector_length_at(model, _MODEL_OPERATOR_CODES), 0x01000000)),
-        ("huge_tensor_count", _patch_u32(good, _vector_length_at(graph, _SUBGRAPH_TENSORS), 0x00FFFFFF)),
-        ("huge_operator_count", _patch_u32(good, _vector_length_at(graph, _SUBGRAPH_OPERATORS), 0x40000000)),
-        ("huge_shape_rank", _patch_u32(good, _vector_length_at(first_input, _TENSOR_SHAPE), 0x20000000)),
+        (
+            "huge_subgraph_count",
+            _patch_u32(good, _vector_length_at(model, _MODEL_SUBGRAPHS), 0x7FFFFFFF),
+        ),
+        (
+            "max_subgraph_count",
+            _patch_u32(good, _vector_length_at(model, _MODEL_SUBGRAPHS), 0xFFFFFFFF),
+        ),
+        (
+            "huge_buffer_count",
+            _patch_u32(good, _vector_length_at(model, _MODEL_BUFFERS), 0x10000000),
+        ),
+        (
+            "huge_opcode_count",
+            _patch_u32(good, _vector_length_at(model, _MODEL_OPERATOR_CODES), 0x01000000),
+        ),
+        (
+            "huge_tensor_count",
+            _patch_u32(good, _vector_length_at(graph, _SUBGRAPH_TENSORS), 0x00FFFFFF),
+        ),
+        (
+            "huge_operator_count",
+            _patch_u32(good, _vector_length_at(graph, _SUBGRAPH_OPERATORS), 0x40000000),
+        ),
+        (
+            "huge_shape_rank",
+            _patch_u32(good, _vector_length_at(first_input, _TENSOR_SHAPE), 0x20000000),
+        ),
         ("graph_input_index_out_of_range", _patch_u32(good, graph_inputs, 9999)),
         ("graph_output_index_out_of_range", _patch_u32(good, graph_outputs, 0x7FFFFFFF)),
         ("op_input_index_out_of_range", _patch_u32(good, op_inputs, 4096)),
         ("op_input_index_negative", _patch_u32(good, op_inputs, -7)),
         ("op_output_index_out_of_range", _patch_u32(good, op_outputs, 65535)),
         ("op_output_index_optional", _patch_u32(good, op_outputs, -1)),
-        ("negative_input_dim", _patch_u32(good, input_shape + 4 * (first_input.ShapeLength() - 1), -5)),
-        ("huge_input_dim", _patch_u32(good, input_shape + 4 * (first_input.ShapeLength() - 1), 0x7FFFFFFF)),
+        (
+            "negative_input_dim",
+            _patch_u32(good, input_shape + 4 * (first_input.ShapeLength() - 1), -5),
+        ),
+        (
+            "huge_input_dim",
+            _patch_u32(good, input_shape + 4 * (first_input.ShapeLength() - 1), 0x7FFFFFFF),
+        ),
     ]
 
 
@@ -171,9 +216,11 @@ def _semantic(good: bytes) -> list[tuple[str, bytes]]:
 
     def first_absent(attr):
         """The first operator's first `attr` tensor index made -1, TFLite's "no tensor"."""
+
         def edit(model):
             op = graph(model).operators[0]
             setattr(op, attr, [-1, *list(getattr(op, attr))[1:]])
+
         return edit
 
     cases = [
@@ -182,7 +229,10 @@ def _semantic(good: bytes) -> list[tuple[str, bytes]]:
         ("no_buffers", set_attr(lambda m: m, "buffers", [])),
         ("no_operator_codes", set_attr(lambda m: m, "operatorCodes", [])),
         ("tensor_buffer_index_absurd", set_attr(weights, "buffer", 1_000_000)),
-        ("opcode_index_out_of_range", set_attr(lambda m: graph(m).operators[0], "opcodeIndex", 999)),
+        (
+            "opcode_index_out_of_range",
+            set_attr(lambda m: graph(m).operators[0], "opcodeIndex", 999),
+        ),
         ("builtin_code_unknown", set_attr(lambda m: m.operatorCodes[0], "builtinCode", 4000)),
         ("op_version_99", set_attr(lambda m: m.operatorCodes[0], "version", 99)),
         ("custom_op_unknown", unknown_custom_op),
@@ -194,7 +244,10 @@ def _semantic(good: bytes) -> list[tuple[str, bytes]]:
         ("op_no_inputs", set_attr(lambda m: graph(m).operators[0], "inputs", [])),
         ("input_shape_mismatch", set_attr(quantized_input, "shape", [1, 3, 5])),
         # Cases a review's fuzzing found crashing TFLM before the module checked them.
-        ("options_table_missing", set_attr(lambda m: graph(m).operators[0], "builtinOptions", None)),
+        (
+            "options_table_missing",
+            set_attr(lambda m: graph(m).operators[0], "builtinOptions", None),
+        ),
         ("first_input_absent", first_absent("inputs")),
         ("no_tensor_list", set_attr(graph, "tensors", None)),
         ("tensor_without_shape", set_attr(weights, "shape", None)),

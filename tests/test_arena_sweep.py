@@ -7,6 +7,7 @@ elsewhere); `pytest -m full_sweep` runs the full sweep (8-byte steps within 1 KB
 minimum, 256 steps elsewhere). TFLM's kernels crashed at such sizes before the patches
 builtin-data-, operator-data- and kernel-data-out-of-memory in native_modules/tflm/patches/.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -29,7 +30,7 @@ TFLM_MODELS = (
     "tensorflow/lite/micro/models/keyword_scrambled_8bit.tflite",
     "tensorflow/lite/micro/models/person_detect.tflite",
 )
-BOUNDED = (64, 16)   # (SPAN, PARTS) of tests/device/arena_sweep.py
+BOUNDED = (64, 16)  # (SPAN, PARTS) of tests/device/arena_sweep.py
 FULL = (1024, 256)
 SWEEP_BOARDS = [("unix", True), ("qemu_m4", False)]  # (board, AddressSanitizer)
 

@@ -1,10 +1,11 @@
 """The Picos' firmware: built through the rp2 port's CMake with _tflm, for the right chip, and
 fitting the flash layout of board.toml (the size table `host build` prints)."""
+
 from __future__ import annotations
 
 import pytest
-
 from conftest import firmware_for
+
 from host import build, sizes, uf2
 
 

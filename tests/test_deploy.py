@@ -5,6 +5,7 @@ descriptions made here. The whole deploy runs on the emulated Pico (rp2040js, it
 in a file), the one emulated board with a filesystem: the simulator and the QEMU boards have
 none for an app to live in, and deploy refuses them before building anything.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,8 +25,13 @@ ROOT = Path(__file__).resolve().parent.parent
 LAUNCHER_SHA = hashlib.sha256(deploy_module.LAUNCHER.encode()).hexdigest()
 
 
-def make_app(folder: Path, main: str = "print('v1')\n", *, lib: dict | None = None,
-             models: dict | None = None) -> Path:
+def make_app(
+    folder: Path,
+    main: str = "print('v1')\n",
+    *,
+    lib: dict | None = None,
+    models: dict | None = None,
+) -> Path:
     """An app folder: main.py, lib/ files, models/ NAME -> (bytes, sidecar dict or None)."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "main.py").write_text(main)
@@ -43,10 +49,20 @@ def make_app(folder: Path, main: str = "print('v1')\n", *, lib: dict | None = No
 
 def board_state(**changes) -> BoardState:
     """A board as `describe` reports it: a tinyml firmware with nothing deployed yet."""
-    facts = {"board_id": "rpi_pico", "version": "tinyml-mpy test",
-             "ops": frozenset({"FULLY_CONNECTED"}), "rom_bytes": 4096, "heap_free": 100_000,
-             "active": None, "previous": None, "manifest": None, "rom_sha256": None,
-             "files": {"a": {}, "b": {}}, "launcher": LAUNCHER_SHA, "has_app_module": True}
+    facts = {
+        "board_id": "rpi_pico",
+        "version": "tinyml-mpy test",
+        "ops": frozenset({"FULLY_CONNECTED"}),
+        "rom_bytes": 4096,
+        "heap_free": 100_000,
+        "active": None,
+        "previous": None,
+        "manifest": None,
+        "rom_sha256": None,
+        "files": {"a": {}, "b": {}},
+        "launcher": LAUNCHER_SHA,
+        "has_app_module": True,
+    }
     return BoardState(**{**facts, **changes})
 
 
@@ -57,16 +73,19 @@ def deployed(app, slot: str = "a", **changes) -> BoardState:
     return board_state(active=slot, files=files, rom_sha256=app.image_sha256, **changes)
 
 
-MODEL = (bytes(range(200)), {"ops": [{"name": "FULLY_CONNECTED", "version": 4}],
-                             "arena_bytes": 2000, "labels": ["x"]})
+MODEL = (
+    bytes(range(200)),
+    {"ops": [{"name": "FULLY_CONNECTED", "version": 4}], "arena_bytes": 2000, "labels": ["x"]},
+)
 
 
 # The pure parts
 
 
 def test_read_app_collects_code_models_and_an_aligned_image(tmp_path: Path):
-    app = read_app(make_app(tmp_path / "app", lib={"util.py": "X = 1\n", "pkg/m.py": ""},
-                            models={"m": MODEL}))
+    app = read_app(
+        make_app(tmp_path / "app", lib={"util.py": "X = 1\n", "pkg/m.py": ""}, models={"m": MODEL})
+    )
     assert sorted(app.code) == ["lib/pkg/m.py", "lib/util.py", "main.py"]
     assert [m.path.name for m in app.models] == ["m.tflite"]
     data = app.image
@@ -100,8 +119,12 @@ def test_plan_one_changed_file_goes_beside_the_active_app(tmp_path: Path):
     after = read_app(make_app(tmp_path / "v2", lib={"util.py": "X = 2\n"}))
     plan = plan_deploy(after, deployed(before, "a"))
     # The unchanged main.py is copied on the board from the active slot, not sent again.
-    assert (plan.slot, plan.send, plan.copy, plan.switch) == ("b", ("lib/util.py",),
-                                                             ("main.py",), True)
+    assert (plan.slot, plan.send, plan.copy, plan.switch) == (
+        "b",
+        ("lib/util.py",),
+        ("main.py",),
+        True,
+    )
     assert not plan.write_rom
 
 
@@ -135,8 +158,12 @@ def test_refusals_name_the_operator_the_partition_and_the_heap(tmp_path: Path):
     assert command in problems[0]
     assert "larger than the board's ROMFS partition (4096 bytes)" in problems[1]
     assert "arenas need 150000 bytes" in problems[2] and "free heap (100000 bytes)" in problems[2]
-    assert refusals(read_app(make_app(tmp_path / "ok", models={"m": MODEL})), board_state(),
-                    "rpi_pico") == []
+    assert (
+        refusals(
+            read_app(make_app(tmp_path / "ok", models={"m": MODEL})), board_state(), "rpi_pico"
+        )
+        == []
+    )
     assert "no tinyml.app" in refusals(app, board_state(has_app_module=False), "x")[0]
 
 
@@ -156,8 +183,16 @@ class RecordingTransport:
 
 def test_a_refused_deploy_sends_only_the_description(tmp_path: Path):
     app = make_app(tmp_path / "app", models={"big": (bytes(8000), None)})
-    board = RecordingTransport({"board": "rpi_pico", "app_module": True, "ops": [],
-                                "rom_bytes": 4096, "heap_free": 10_000, "files": {}})
+    board = RecordingTransport(
+        {
+            "board": "rpi_pico",
+            "app_module": True,
+            "ops": [],
+            "rom_bytes": 4096,
+            "heap_free": 10_000,
+            "files": {},
+        }
+    )
     with pytest.raises(CommandError, match="nothing was written:\n.*larger than the board's"):
         deploy_to(board, app, board_id="rpi_pico", reset=False)
     assert [call[0] for call in board.calls] == ["exec"]
@@ -171,11 +206,14 @@ def test_the_simulator_is_refused_before_anything_is_built(tmp_path: Path):
 
 def test_deploy_imports_no_training_package():
     """The deploy-only install: `host deploy` runs without TensorFlow or tflite_micro."""
-    code = ("import sys; from host import cli; cli.build_parser('deploy'); import host.deploy;"
-            " import host.transport;"
-            " print(sorted({m.split('.')[0] for m in sys.modules} & cli.TRAINING_PACKAGES))")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                            text=True, check=False)
+    code = (
+        "import sys; from host import cli; cli.build_parser('deploy'); import host.deploy;"
+        " import host.transport;"
+        " print(sorted({m.split('.')[0] for m in sys.modules} & cli.TRAINING_PACKAGES))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0 and result.stdout.strip() == "[]", result.stderr
 
 
@@ -204,8 +242,14 @@ def pico(tmp_path_factory):
 def sine(tmp_path_factory) -> Path:
     """sine.tflite + sine.json from `host train sine` (its cache makes a rerun a copy)."""
     out = tmp_path_factory.mktemp("sine")
-    result = subprocess.run([sys.executable, "-m", "host", "train", "sine", "-o", str(out)],
-                            cwd=ROOT, capture_output=True, text=True, timeout=1800, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "host", "train", "sine", "-o", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
     if result.returncode != 0:
         pytest.skip(f"host train sine failed (needs the [train] extras):\n{result.stderr[-2000:]}")
     return out
@@ -233,8 +277,14 @@ def sine_app(folder: Path, sine: Path, version: str = "v1", labels=("sin(x)",)) 
 
 
 def pico_deploy(pico, app: Path):
-    return deploy_to(pico, app, board_id="rpi_pico", log=lambda line: None,
-                     watch_seconds=WATCH_SECONDS, until=deploy_module.REPL_PROMPT)
+    return deploy_to(
+        pico,
+        app,
+        board_id="rpi_pico",
+        log=lambda line: None,
+        watch_seconds=WATCH_SECONDS,
+        until=deploy_module.REPL_PROMPT,
+    )
 
 
 def test_pico_deploy_redeploy_change_a_file_and_a_model(pico, sine, tmp_path: Path):
@@ -243,7 +293,8 @@ def test_pico_deploy_redeploy_change_a_file_and_a_model(pico, sine, tmp_path: Pa
     assert "app v1 ['sin(x)'] y=1.0" in first.output, first.output
     assert first.files_sent == 2 and first.rom_written
     assert first.bytes_sent == sum(p.stat().st_size for p in read_app(app).code.values()) + len(
-        read_app(app).image)
+        read_app(app).image
+    )
 
     again = pico_deploy(pico, app)
     assert (again.bytes_sent, again.files_sent, again.rom_written) == (0, 0, False)
@@ -270,8 +321,11 @@ def test_pico_refusal_writes_nothing(pico, sine, tmp_path: Path):
     with pytest.raises(CommandError, match="larger than the board's ROMFS partition"):
         pico_deploy(pico, app)
     after = deploy_module.Board(pico).describe()
-    assert (after.files, after.active, after.rom_sha256) == (before.files, before.active,
-                                                            before.rom_sha256)
+    assert (after.files, after.active, after.rom_sha256) == (
+        before.files,
+        before.active,
+        before.rom_sha256,
+    )
 
 
 def test_pico_first_start_that_raises_rolls_back(pico, sine, tmp_path: Path):
@@ -281,13 +335,16 @@ def test_pico_first_start_that_raises_rolls_back(pico, sine, tmp_path: Path):
     (broken / "main.py").write_text("import util\nraise RuntimeError('broken on start')\n")
     result = pico_deploy(pico, broken)
     assert "RuntimeError: broken on start" in result.output
-    assert (f"app {result.slot} raised on its first start; rolled back to app {good.slot}"
-            in result.output), result.output
+    assert (
+        f"app {result.slot} raised on its first start; rolled back to app {good.slot}"
+        in result.output
+    ), result.output
     assert result.output.rstrip().count("app good") == 1
 
     # By hand: the broken app is kept beside the good one, and --rollback goes to it.
-    left, active = deploy_module.rollback_to(pico, watch_seconds=WATCH_SECONDS,
-                                             until=deploy_module.REPL_PROMPT)
+    left, active = deploy_module.rollback_to(
+        pico, watch_seconds=WATCH_SECONDS, until=deploy_module.REPL_PROMPT
+    )
     assert (left, active) == (good.slot, result.slot)
 
 

@@ -4,6 +4,7 @@ Each script under tests/device/runtime/ prints one line per check and ends with 
 failed check raises, so the script exits non-zero with the reason. They run on the
 simulator firmware (the unix port), not CPython, each in its own temporary folder.
 """
+
 import math
 import os
 import re
@@ -20,8 +21,13 @@ SCRIPTS = sorted(RUNTIME.glob("test_*.py"))
 
 # Scripts whose whole output is the check (the deep-sleep script restarts itself).
 EXACT = {
-    "test_power_deep": ["boot 0 reset 0", "boot 1 timer 500", "boot 2 timer 1000",
-                        "boot 3 timer 1500", "PASS"],
+    "test_power_deep": [
+        "boot 0 reset 0",
+        "boot 1 timer 500",
+        "boot 2 timer 1000",
+        "boot 3 timer 1500",
+        "PASS",
+    ],
 }
 
 # Environment a script needs (paths relative to its working folder).
@@ -38,8 +44,9 @@ def micropython(simulator) -> str:
 def run_device(micropython: str, args: list, cwd: Path, **env: str) -> subprocess.CompletedProcess:
     # .frozen first: the package under test is the one the firmware ships.
     environment = dict(os.environ, MICROPYPATH=f".frozen:{RUNTIME}", **env)
-    return subprocess.run([micropython, *args], cwd=cwd, env=environment, capture_output=True,
-                          text=True, timeout=600)
+    return subprocess.run(
+        [micropython, *args], cwd=cwd, env=environment, capture_output=True, text=True, timeout=600
+    )
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda path: path.stem)
@@ -55,7 +62,12 @@ def test_device_script(micropython: str, script: Path, tmp_path: Path) -> None:
 
 
 EXAMPLES = sorted(path.parent for path in (ROOT / "examples").glob("*/main.py"))
-MODELS = {"hello_world": "sine", "magic_wand": "gesture", "keyword": "keyword", "anomaly": "anomaly"}
+MODELS = {
+    "hello_world": "sine",
+    "magic_wand": "gesture",
+    "keyword": "keyword",
+    "anomaly": "anomaly",
+}
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda path: path.name)
@@ -65,8 +77,14 @@ def test_example_prints_expected(simulator, trained, example: Path) -> None:
     from host.run import run_script
 
     (data,) = example.glob("sample.*")
-    result = run_script("unix", example / "main.py", rom_dir=trained(MODELS[example.name]),
-                        data=data, firmware=simulator, timeout=600)
+    result = run_script(
+        "unix",
+        example / "main.py",
+        rom_dir=trained(MODELS[example.name]),
+        data=data,
+        firmware=simulator,
+        timeout=600,
+    )
     assert result.returncode == 0, result.output
     lines = result.output.splitlines()
     BEHAVIOUR[example.name](lines)
@@ -81,7 +99,9 @@ def assert_prints_expected(lines: list[str], example: Path) -> None:
     within one unit of its last printed digit (a model trained on another CPU's TensorFlow
     kernels may round a score the other way; what the scores mean is BEHAVIOUR's check)."""
     expected = (example / "expected.txt").read_text().splitlines()
-    assert [_NUMBER.sub("#", line) for line in lines] == [_NUMBER.sub("#", line) for line in expected]
+    assert [_NUMBER.sub("#", line) for line in lines] == [
+        _NUMBER.sub("#", line) for line in expected
+    ]
     for got, want in zip(lines, expected):
         for a, b in zip(_NUMBER.findall(got), _NUMBER.findall(want)):
             unit = 10 ** -len(b.split(".")[1])
@@ -90,6 +110,7 @@ def assert_prints_expected(lines: list[str], example: Path) -> None:
 
 # What each example must do with its recording (examples/make_samples.py says what the
 # recordings hold), checked before the exact text, so a wrong expected.txt cannot pass.
+
 
 def _hello_world(lines: list) -> None:
     # the LED's brightness follows sin(x) over the knob's whole turn
@@ -104,7 +125,9 @@ def _hello_world(lines: list) -> None:
 
 def _magic_wand(lines: list) -> None:
     # each move in the recording is named once, in order; rest wakes nothing
-    assert [line.split()[0] for line in lines] == [m for m in make_samples.WAND_MOVES if m != "idle"]
+    assert [line.split()[0] for line in lines] == [
+        m for m in make_samples.WAND_MOVES if m != "idle"
+    ]
 
 
 def _keyword(lines: list) -> None:
@@ -117,14 +140,22 @@ def _anomaly(lines: list) -> None:
     # an alert exactly on the wakes whose window falls in the faulty part of the recording
     window_ms = 1024 * 1000 // 4000
     fault_ms = make_samples.ANOMALY_STRETCH * 1000 // 4000
-    assert len(lines) == 2 * make_samples.ANOMALY_STRETCH * 1000 // 4000 // make_samples.ANOMALY_WAKE_MS
+    assert (
+        len(lines)
+        == 2 * make_samples.ANOMALY_STRETCH * 1000 // 4000 // make_samples.ANOMALY_WAKE_MS
+    )
     for wake, line in enumerate(lines, 1):
         start_ms = (wake - 1) * make_samples.ANOMALY_WAKE_MS
         faulty = start_ms >= fault_ms
         assert faulty or start_ms + window_ms <= fault_ms, "a window straddles the fault"
         assert line.startswith(f"wake {wake}: score ") and line.endswith(
-            "ALERT: the machine sounds wrong" if faulty else " ok"), line
+            "ALERT: the machine sounds wrong" if faulty else " ok"
+        ), line
 
 
-BEHAVIOUR = {"hello_world": _hello_world, "magic_wand": _magic_wand, "keyword": _keyword,
-             "anomaly": _anomaly}
+BEHAVIOUR = {
+    "hello_world": _hello_world,
+    "magic_wand": _magic_wand,
+    "keyword": _keyword,
+    "anomaly": _anomaly,
+}

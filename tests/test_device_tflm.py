@@ -3,14 +3,14 @@
 Each test packs a folder of models and inputs into a ROMFS image, runs one of the scripts in
 tests/device/ on the board with `host run`'s machinery, and checks what the script printed.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
 
+import device_rom
 import numpy as np
 import pytest
-
-import device_rom
 
 DEVICE = Path(__file__).resolve().parent / "device"
 TIMEOUT = 900

@@ -2,7 +2,8 @@
 
 The test vectors are made on the host with seeded data from the recipes' own generators
 (background audio, gesture windows, machine vibration) plus edge cases (full-scale noise,
-digital silence, rail-to-rail square wave, clamped motion) and one second of the keyword example's speech.
+digital silence, rail-to-rail square wave, clamped motion) and one second of the keyword example's
+speech.
 The firmware runs its frozen `tinyml.features` on them, called the way the examples call it
 (parameters as the sidecar's `preprocessing` records them, samples in `array("h")` or a
 memoryview of one, as a Window gives them): the C functions of the `_features` module, and
@@ -13,6 +14,7 @@ frame size, band layout, offset, sample typecode) compare the C functions with n
 way, and a share of them with the board's Python too. It runs on the simulator (64-bit) and on
 the emulated Cortex-M4 (32-bit: the Python definitions' big integers there are the slow path).
 """
+
 from __future__ import annotations
 
 import struct
@@ -93,16 +95,17 @@ def main():
 main()
 """
 
+
 def _audio(rng: np.random.Generator) -> list[np.ndarray]:
     t = np.arange(16000) / 16000
     with wave.open(str(ROOT / "examples" / "keyword" / "sample.wav")) as recording:
         speech = np.frombuffer(recording.readframes(recording.getnframes()), "<i2")
-    clips = [keyword._clip(None, rng) for _ in range(3)]          # the recipe's backgrounds
+    clips = [keyword._clip(None, rng) for _ in range(3)]  # the recipe's backgrounds
     clips += [
-        speech[16000:32000],                                      # "yes" (examples/make_samples.py)
-        speech[48000:64000],                                      # "no"
-        rng.integers(-32768, 32768, 16000),                       # full-scale noise
-        np.zeros(16000),                                          # digital silence
+        speech[16000:32000],  # "yes" (examples/make_samples.py)
+        speech[48000:64000],  # "no"
+        rng.integers(-32768, 32768, 16000),  # full-scale noise
+        np.zeros(16000),  # digital silence
         np.where(np.sin(2 * np.pi * 1000 * t) >= 0, 32767, -32768),  # rail to rail, 1 kHz
         6000 * np.sin(2 * np.pi * (200 + 3000 * t) * t) + rng.normal(0, 50, 16000),  # a chirp
     ]
@@ -117,19 +120,32 @@ def _vibration(rng: np.random.Generator) -> list[np.ndarray]:
 
 def _motion(rng: np.random.Generator) -> list[np.ndarray]:
     windows = [gesture.generate(label, rng) for label in gesture.LABELS]
-    windows += [np.full((128, 3), 1000),                              # still: all zero
-                rng.integers(-4000, 4001, (128, 3)),                  # clamps at +-127
-                rng.integers(-32768, 32768, (128, 3))]                # int16 extremes
+    windows += [
+        np.full((128, 3), 1000),  # still: all zero
+        rng.integers(-4000, 4001, (128, 3)),  # clamps at +-127
+        rng.integers(-32768, 32768, (128, 3)),
+    ]  # int16 extremes
     return [np.asarray(w).astype(np.int16) for w in windows]
-
 
 
 class Record:
     """One call of a feature function, as the board makes it, with the host's expected bytes."""
 
-    def __init__(self, name: str, kind: int, samples: np.ndarray, *, typecode: str = "h",
-                 out_typecode: str = "b", frame_log2: int = 9, shift: int = 4, offset: int = 96,
-                 hop: int = 320, edges: tuple = pure.KEYWORD_EDGES, check: bool = True) -> None:
+    def __init__(
+        self,
+        name: str,
+        kind: int,
+        samples: np.ndarray,
+        *,
+        typecode: str = "h",
+        out_typecode: str = "b",
+        frame_log2: int = 9,
+        shift: int = 4,
+        offset: int = 96,
+        hop: int = 320,
+        edges: tuple = pure.KEYWORD_EDGES,
+        check: bool = True,
+    ) -> None:
         self.name = name
         self.kind = kind
         self.samples = np.asarray(samples).reshape(-1).astype(np.int64)
@@ -141,27 +157,42 @@ class Record:
     def pack(self) -> bytes:
         dtype = {"h": "<i2", "H": "<u2", "b": "i1", "B": "u1", "i": "<i4"}[self.typecode]
         data = self.samples.astype(dtype)
-        return (struct.pack(HEADER, self.kind, ord(self.typecode), ord(self.out_typecode),
-                            self.frame_log2, self.shift, self.offset, self.hop, self.check,
-                            len(self.edges), len(self.samples))
-                + struct.pack(f"<{len(self.edges)}H", *self.edges) + data.tobytes())
+        return (
+            struct.pack(
+                HEADER,
+                self.kind,
+                ord(self.typecode),
+                ord(self.out_typecode),
+                self.frame_log2,
+                self.shift,
+                self.offset,
+                self.hop,
+                self.check,
+                len(self.edges),
+                len(self.samples),
+            )
+            + struct.pack(f"<{len(self.edges)}H", *self.edges)
+            + data.tobytes()
+        )
 
     def expected(self) -> str:
         """What training's numpy code computes (the board's bytes must be these)."""
         x = self.samples
         if self.kind == LOG_SPECTROGRAM:
-            out = features.log_spectrogram(x, self.frame_log2, self.hop, self.edges,
-                                           self.offset)[0]
+            out = features.log_spectrogram(x, self.frame_log2, self.hop, self.edges, self.offset)[
+                0
+            ]
         elif self.kind == VIBRATION and self.out_typecode == "B":
             out = _bytearray_vibration(self)
         elif self.kind == VIBRATION:
             out = features.vibration_features(x, self.frame_log2, self.edges, self.offset)[0]
         elif self.kind == MOTION:
             count = len(x) // 3
-            out = features.motion_features(x[:3 * count].reshape(1, count, 3), self.shift)[0]
+            out = features.motion_features(x[: 3 * count].reshape(1, count, 3), self.shift)[0]
         else:
-            out = features.frames_bands(x[None, :1 << self.frame_log2], self.frame_log2,
-                                        self.edges, self.offset)[0]
+            out = features.frames_bands(
+                x[None, : 1 << self.frame_log2], self.frame_log2, self.edges, self.offset
+            )[0]
         return np.asarray(out).astype(np.int8).tobytes().hex() or "empty"
 
 
@@ -175,16 +206,19 @@ class _Bytearray(list):
 def _bytearray_vibration(record: Record) -> np.ndarray:
     # features.py reads each frame's values back from `out`: a bytearray returns them unsigned
     out = _Bytearray([0] * (len(record.edges) - 1))
-    pure.py_vibration_features(record.samples.tolist(), out, record.frame_log2, record.edges,
-                               record.offset)
+    pure.py_vibration_features(
+        record.samples.tolist(), out, record.frame_log2, record.edges, record.offset
+    )
     return np.frombuffer(bytes(out), np.uint8)
 
 
 def _shared_records(rng: np.random.Generator) -> list[Record]:
     audio, vibration, motion = _audio(rng), _vibration(rng), _motion(rng)
     records = [Record(f"audio {i}", LOG_SPECTROGRAM, a) for i, a in enumerate(audio)]
-    records += [Record(f"vibration {i}", VIBRATION, v, frame_log2=8, edges=pure.VIBRATION_EDGES,
-                       offset=64) for i, v in enumerate(vibration)]
+    records += [
+        Record(f"vibration {i}", VIBRATION, v, frame_log2=8, edges=pure.VIBRATION_EDGES, offset=64)
+        for i, v in enumerate(vibration)
+    ]
     records += [Record(f"motion {i}", MOTION, m) for i, m in enumerate(motion)]
     return records
 
@@ -193,8 +227,13 @@ def _random_records(rng: np.random.Generator, frames: int, python_every: int) ->
     """Seeded random calls: every frame size from 4 to 512, random band edges (sorted or not,
     empty bands, bins up to n), offsets, amplitudes from silence to the typecode's rails,
     every sample typecode the C functions take, int8 and bytearray outputs."""
-    limits = {"h": (-32768, 32767), "H": (0, 65535), "b": (-128, 127), "B": (0, 255),
-              "i": (-2**31, 2**31 - 1)}
+    limits = {
+        "h": (-32768, 32767),
+        "H": (0, 65535),
+        "b": (-128, 127),
+        "B": (0, 255),
+        "i": (-(2**31), 2**31 - 1),
+    }
 
     def samples(typecode: str, count: int) -> np.ndarray:
         low, high = limits[typecode]
@@ -204,9 +243,9 @@ def _random_records(rng: np.random.Generator, frames: int, python_every: int) ->
         if kind == 0:
             x = rng.normal(centre, spread / 4, count)
         elif kind == 1:
-            x = rng.integers(low, high + 1, count)                 # rail to rail
+            x = rng.integers(low, high + 1, count)  # rail to rail
         elif kind == 2:
-            x = np.full(count, centre)                             # DC: an empty spectrum
+            x = np.full(count, centre)  # DC: an empty spectrum
         else:
             t = np.arange(count)
             x = centre + spread / 2 * np.sin(2 * np.pi * rng.uniform(0, 0.5) * t)
@@ -220,30 +259,63 @@ def _random_records(rng: np.random.Generator, frames: int, python_every: int) ->
     for i in range(frames):
         log2 = int(rng.integers(2, 10))
         typecode = str(rng.choice(list(limits)))
-        records.append(Record(f"random frame {i}", FRAME, samples(typecode, 1 << log2),
-                              typecode=typecode, out_typecode=str(rng.choice(["b", "B"])),
-                              frame_log2=log2, edges=edges(1 << log2),
-                              offset=int(rng.integers(-300, 300)), check=i % python_every == 0))
+        records.append(
+            Record(
+                f"random frame {i}",
+                FRAME,
+                samples(typecode, 1 << log2),
+                typecode=typecode,
+                out_typecode=str(rng.choice(["b", "B"])),
+                frame_log2=log2,
+                edges=edges(1 << log2),
+                offset=int(rng.integers(-300, 300)),
+                check=i % python_every == 0,
+            )
+        )
     for i in range(frames // 10):
         log2 = int(rng.integers(2, 10))
         typecode = str(rng.choice(list(limits)))
         count = int(rng.integers(1 << log2, 5 << log2))
-        records.append(Record(f"random vibration {i}", VIBRATION, samples(typecode, count),
-                              typecode=typecode, out_typecode=str(rng.choice(["b", "B"])),
-                              frame_log2=log2, edges=edges(1 << log2),
-                              offset=int(rng.integers(-300, 300)), check=i % python_every == 0))
+        records.append(
+            Record(
+                f"random vibration {i}",
+                VIBRATION,
+                samples(typecode, count),
+                typecode=typecode,
+                out_typecode=str(rng.choice(["b", "B"])),
+                frame_log2=log2,
+                edges=edges(1 << log2),
+                offset=int(rng.integers(-300, 300)),
+                check=i % python_every == 0,
+            )
+        )
     for i in range(frames // 10):
         typecode = str(rng.choice(list(limits)))
         count = int(rng.integers(3, 400))
-        records.append(Record(f"random motion {i}", MOTION, samples(typecode, count),
-                              typecode=typecode, shift=int(rng.integers(0, 12)),
-                              check=i % python_every == 0))
+        records.append(
+            Record(
+                f"random motion {i}",
+                MOTION,
+                samples(typecode, count),
+                typecode=typecode,
+                shift=int(rng.integers(0, 12)),
+                check=i % python_every == 0,
+            )
+        )
     for i in range(4):
         log2 = int(rng.integers(6, 10))
-        records.append(Record(f"random spectrogram {i}", LOG_SPECTROGRAM,
-                              samples("h", rng.integers(1 << log2, 4000)), frame_log2=log2,
-                              hop=int(rng.integers(1, 1 << log2)), edges=edges(1 << log2),
-                              offset=int(rng.integers(-100, 100)), check=i == 0))
+        records.append(
+            Record(
+                f"random spectrogram {i}",
+                LOG_SPECTROGRAM,
+                samples("h", rng.integers(1 << log2, 4000)),
+                frame_log2=log2,
+                hop=int(rng.integers(1, 1 << log2)),
+                edges=edges(1 << log2),
+                offset=int(rng.integers(-100, 100)),
+                check=i == 0,
+            )
+        )
     return records
 
 
@@ -270,19 +342,25 @@ def test_board_features_equal_the_hosts(board: str, tmp_path: Path) -> None:
     records = _shared_records(np.random.default_rng(SEED))
     expected = [r.expected() for r in records]
     # the vectors exercise the features' range, not one corner of it
-    keyword_rows = np.concatenate([np.frombuffer(bytes.fromhex(e), np.int8)
-                                   for r, e in zip(records, expected)
-                                   if r.kind == LOG_SPECTROGRAM])
+    keyword_rows = np.concatenate(
+        [
+            np.frombuffer(bytes.fromhex(e), np.int8)
+            for r, e in zip(records, expected)
+            if r.kind == LOG_SPECTROGRAM
+        ]
+    )
     assert keyword_rows.min() == -128 and keyword_rows.max() > 60
     assert len(set(expected)) == len(expected)
     _run_records(board, records, tmp_path)
 
 
 @pytest.mark.parametrize("board, frames, python_every", [("unix", 3000, 1), ("qemu_m4", 2000, 20)])
-def test_board_features_on_random_inputs(board: str, frames: int, python_every: int,
-                                         tmp_path: Path) -> None:
-    _run_records(board, _random_records(np.random.default_rng(SEED + 1), frames, python_every),
-                 tmp_path)
+def test_board_features_on_random_inputs(
+    board: str, frames: int, python_every: int, tmp_path: Path
+) -> None:
+    _run_records(
+        board, _random_records(np.random.default_rng(SEED + 1), frames, python_every), tmp_path
+    )
 
 
 ERRORS_SCRIPT = """
@@ -324,22 +402,22 @@ print("intact", bytes(out) == bytes(1568))
 
 # What each bad call raises on the board: the type and the start of the message.
 ERRORS = {
-    "short audio":
-        "ValueError: log_spectrogram: audio holds 100 samples, fewer than one frame (512)",
+    "short audio": "ValueError: log_spectrogram: audio holds 100 samples, fewer "
+    "than one frame (512)",
     "short out": "ValueError: log_spectrogram: out holds 10 values, 32 are written from index 0",
     "list samples": "TypeError: log_spectrogram: audio must be a buffer of integers",
     "float samples": "TypeError: vibration_features: samples must hold integers of typecode "
-                     "b, B, h, H or i, not 'f'",
+    "b, B, h, H or i, not 'f'",
     "int16 out": "TypeError: vibration_features: out must hold int8 (typecode b or B), not 'h'",
     "read-only out": "TypeError: motion_features: out must be a writable buffer of int8",
-    "short vibration":
-        "ValueError: vibration_features: samples holds 100 values, fewer than one frame (256)",
-    "frame past the end":
-        "ValueError: frame_bands: samples holds 600 values, a frame needs 512 from index 100",
-    "negative start":
-        "ValueError: frame_bands: samples holds 600 values, a frame needs 512 from index -1",
-    "out_start past the end":
-        "ValueError: frame_bands: out holds 1568 values, 32 are written from index 1560",
+    "short vibration": "ValueError: vibration_features: samples holds 100 values, "
+    "fewer than one frame (256)",
+    "frame past the end": "ValueError: frame_bands: samples holds 600 values, a frame "
+    "needs 512 from index 100",
+    "negative start": "ValueError: frame_bands: samples holds 600 values, a frame "
+    "needs 512 from index -1",
+    "out_start past the end": "ValueError: frame_bands: out holds 1568 values, 32 are "
+    "written from index 1560",
     "frame too large": "ValueError: frame_bands: frame_log2 must be between 2 and 9",
     "edge past the FFT": "ValueError: frame_bands: edges must be FFT bins from 0 to 256",
     "one edge": "ValueError: frame_bands: edges must hold 2 to 257 bins",

@@ -1,4 +1,5 @@
 """`host run` and the transports: how a script's end reaches the user."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -15,7 +16,9 @@ CRASH = "import uctypes\nprint('before')\nuctypes.bytearray_at(0, 8)[0] = 1\n"
 
 
 def test_a_crash_is_reported_as_a_crash_with_its_signal(simulator, tmp_path: Path, capsys) -> None:
-    """A segfault of the simulator is a crash, named with the signal: not a timeout, not silence."""
+    """A segfault of the simulator is a crash, named with the signal: not a timeout, not
+    silence.
+    """
     script = tmp_path / "crash.py"
     script.write_text(CRASH)
     assert cli.main(["run", str(script)]) == 1

@@ -4,6 +4,7 @@ host/emulators/rp2040js/pico.mjs), and the example prints its expected.txt as it
 the simulator (tests/test_device_runtime.py), run as
 `host run examples/NAME/main.py --board rpi_pico --rom MODELS --data examples/NAME/sample.*`.
 """
+
 from pathlib import Path
 
 import pytest
@@ -26,8 +27,14 @@ def test_example_on_emulated_pico(pico, trained, name: str) -> None:
 
     example = ROOT / "examples" / name
     (data,) = example.glob("sample.*")
-    result = run_script("rpi_pico", example / "main.py", rom_dir=trained(EXAMPLES[name]),
-                        data=data, firmware=pico, timeout=900)
+    result = run_script(
+        "rpi_pico",
+        example / "main.py",
+        rom_dir=trained(EXAMPLES[name]),
+        data=data,
+        firmware=pico,
+        timeout=900,
+    )
     assert result.returncode == 0, result.output
     lines = result.output.splitlines()
     BEHAVIOUR[name](lines)

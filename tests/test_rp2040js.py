@@ -4,6 +4,7 @@ driven by mpremote over its USB serial port exactly as a Pico on /dev/ttyACM0.
 Runs the rpi_pico firmware (`host build --board rpi_pico`, built by the fixture), with
 Node.js and npm, and the rp2040js source (`host setup`) for the boot ROM.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -13,8 +14,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import firmware_for
+
 from host.emulators import rp2040js
 
 MPREMOTE_TIMEOUT = 120
@@ -40,10 +41,13 @@ class Pico:
         self.proc, self.device = rp2040js.start(self.uf2, self.image)
 
     def mpremote(self, *args: str | Path) -> str:
-        result = subprocess.run([sys.executable, "-m", "mpremote", "connect", self.device,
-                                 *map(str, args)],
-                                check=False, capture_output=True, text=True,
-                                timeout=MPREMOTE_TIMEOUT)
+        result = subprocess.run(
+            [sys.executable, "-m", "mpremote", "connect", self.device, *map(str, args)],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=MPREMOTE_TIMEOUT,
+        )
         assert result.returncode == 0, f"mpremote {args}: {result.stdout}{result.stderr}"
         return result.stdout
 
@@ -93,11 +97,16 @@ def test_romfs_deploy(pico: Pico, tmp_path: Path):
     (rom / "label.txt").write_text("from romfs\n")
     (rom / "romconst.py").write_text("VALUE = 42\n")
     image = tmp_path / "rom.img"
-    subprocess.run([sys.executable, "-m", "host", "romfs", str(rom), "-o", str(image)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "host", "romfs", str(rom), "-o", str(image)],
+        check=True,
+        capture_output=True,
+    )
     pico.mpremote("romfs", "deploy", image)
     assert pico.exec("print(open('/rom/label.txt').read())") == "from romfs"
     assert pico.exec("import romconst; print(romconst.VALUE)") == "42"
 
     pico.restart()  # the ROMFS partition is in the flash image too
-    assert pico.exec("import os; print(sorted(os.listdir('/rom')))") == "['label.txt', 'romconst.py']"
+    assert (
+        pico.exec("import os; print(sorted(os.listdir('/rom')))") == "['label.txt', 'romconst.py']"
+    )

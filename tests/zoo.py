@@ -9,6 +9,7 @@ The first call converts every model (one subprocess each, see zoo_build.py) and 
 set on the runtime; the result is cached under a key made of the generating code and the
 TensorFlow and tflite-micro versions, so later calls only read files.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -65,7 +66,9 @@ class TensorInfo:
 
 @dataclass(frozen=True)
 class InputSet:
-    """One invocation: bytes for every input, and the bytes the runtime produced for every output."""
+    """One invocation: bytes for every input, and the bytes the runtime produced for every
+    output.
+    """
 
     inputs: tuple[bytes, ...]
     expected: tuple[bytes, ...]
@@ -138,7 +141,9 @@ def random_input(info: TensorInfo, rng: np.random.Generator) -> bytes:
     return values.astype(dtype).tobytes()
 
 
-def run_sets(data: bytes, inputs, outputs, input_sets: list[tuple[bytes, ...]]) -> list[tuple[bytes, ...]]:
+def run_sets(
+    data: bytes, inputs, outputs, input_sets: list[tuple[bytes, ...]]
+) -> list[tuple[bytes, ...]]:
     """Outputs of the tflite-micro runtime for each input set, invoked in order on one interpreter.
 
     One interpreter for all sets, as the device does it: models with state (the LSTM's variable
@@ -147,16 +152,21 @@ def run_sets(data: bytes, inputs, outputs, input_sets: list[tuple[bytes, ...]]) 
     from tflite_micro.python.tflite_micro import runtime
 
     interpreter = runtime.Interpreter.from_bytes(
-        data, arena_size=max(RUNTIME_ARENA_MIN, 10 * len(data)))
+        data, arena_size=max(RUNTIME_ARENA_MIN, 10 * len(data))
+    )
     results = []
     for raw_inputs in input_sets:
         for index, (info, raw) in enumerate(zip(inputs, raw_inputs)):
             interpreter.set_input(info.decode(raw), index)
         interpreter.invoke()
-        results.append(tuple(
-            np.ascontiguousarray(interpreter.get_output(index), NUMPY_DTYPES[info.dtype]).tobytes()
-            for index, info in enumerate(outputs)
-        ))
+        results.append(
+            tuple(
+                np.ascontiguousarray(
+                    interpreter.get_output(index), NUMPY_DTYPES[info.dtype]
+                ).tobytes()
+                for index, info in enumerate(outputs)
+            )
+        )
     return results
 
 
@@ -173,7 +183,9 @@ def _convert(name: str, out: Path) -> str | None:
     """Run zoo_build.py for one model; the error text if it failed (or crashed), else None."""
     proc = subprocess.run(
         [sys.executable, str(BUILD_SCRIPT), name, str(out)],
-        capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
     )
     if proc.returncode == 0 and out.is_file():
         return None
@@ -185,6 +197,7 @@ def _generate(folder: Path) -> None:
     sys.path.insert(0, str(HERE))
     try:
         import zoo_build
+
         names = list(zoo_build.BUILDERS)
     finally:
         sys.path.remove(str(HERE))
@@ -199,8 +212,12 @@ def _generate(folder: Path) -> None:
         data = (folder / f"{name}.tflite").read_bytes()
         inputs, outputs = io_tensors(data)
         rng = np.random.default_rng(zlib.crc32(name.encode()))
-        input_sets = [tuple(random_input(info, rng) for info in inputs) for _ in range(SETS_PER_MODEL)]
-        for k, (raw_inputs, raw_outputs) in enumerate(zip(input_sets, run_sets(data, inputs, outputs, input_sets))):
+        input_sets = [
+            tuple(random_input(info, rng) for info in inputs) for _ in range(SETS_PER_MODEL)
+        ]
+        for k, (raw_inputs, raw_outputs) in enumerate(
+            zip(input_sets, run_sets(data, inputs, outputs, input_sets))
+        ):
             for i, raw in enumerate(raw_inputs):
                 (folder / f"{name}.s{k}.in{i}.bin").write_bytes(raw)
             for j, raw in enumerate(raw_outputs):
@@ -219,8 +236,12 @@ def _load(folder: Path) -> list[ZooModel]:
         inputs, outputs = io_tensors(data)
         sets = tuple(
             InputSet(
-                inputs=tuple((folder / f"{name}.s{k}.in{i}.bin").read_bytes() for i in range(len(inputs))),
-                expected=tuple((folder / f"{name}.s{k}.out{j}.bin").read_bytes() for j in range(len(outputs))),
+                inputs=tuple(
+                    (folder / f"{name}.s{k}.in{i}.bin").read_bytes() for i in range(len(inputs))
+                ),
+                expected=tuple(
+                    (folder / f"{name}.s{k}.out{j}.bin").read_bytes() for j in range(len(outputs))
+                ),
             )
             for k in range(meta["sets"])
         )

@@ -6,6 +6,7 @@ Weights are seeded and untrained: the zoo tests the runtime, not the model's acc
 TensorFlow is imported only in `main` (builders get Keras as an argument), so `zoo.py` can read
 BUILDERS without paying for a TensorFlow import.
 """
+
 from __future__ import annotations
 
 import sys
@@ -29,7 +30,9 @@ def _representative(model):
 
 
 def _convert(model, quant: str) -> bytes:
-    """Convert with quant = 'float', 'int8' (int8 in/out) or '16x8' (int16 in/out, int8 weights)."""
+    """Convert with quant = 'float', 'int8' (int8 in/out) or '16x8' (int16 in/out, int8
+    weights).
+    """
     import tensorflow as tf
 
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
@@ -53,48 +56,60 @@ def _convert(model, quant: str) -> bytes:
 
 def fc_float(keras) -> bytes:
     """Float32 fully connected: FULLY_CONNECTED with fused RELU, no quantization anywhere."""
-    model = keras.Sequential([
-        keras.Input((16,), batch_size=1),
-        keras.layers.Dense(24, activation="relu"),
-        keras.layers.Dense(8),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input((16,), batch_size=1),
+            keras.layers.Dense(24, activation="relu"),
+            keras.layers.Dense(8),
+        ]
+    )
     return _convert(model, "float")
 
 
 def fc_int8(keras) -> bytes:
     """Int8 fully connected with int8 input and output (the common microcontroller case)."""
-    model = keras.Sequential([
-        keras.Input((20,), batch_size=1),
-        keras.layers.Dense(32, activation="relu"),
-        keras.layers.Dense(10),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input((20,), batch_size=1),
+            keras.layers.Dense(32, activation="relu"),
+            keras.layers.Dense(10),
+        ]
+    )
     return _convert(model, "int8")
 
 
 def cnn_int8(keras) -> bytes:
-    """Int8 CNN: CONV_2D, DEPTHWISE_CONV_2D, MAX_POOL_2D, AVERAGE_POOL_2D, FULLY_CONNECTED, SOFTMAX."""
-    model = keras.Sequential([
-        keras.Input((12, 12, 2), batch_size=1),
-        keras.layers.Conv2D(4, 3, padding="same", activation="relu"),
-        keras.layers.MaxPooling2D(2),
-        keras.layers.DepthwiseConv2D(3, padding="valid", activation="relu"),
-        keras.layers.AveragePooling2D(2),
-        keras.layers.Flatten(),
-        keras.layers.Dense(5),
-        keras.layers.Softmax(),
-    ])
+    """Int8 CNN: CONV_2D, DEPTHWISE_CONV_2D, MAX_POOL_2D, AVERAGE_POOL_2D, FULLY_CONNECTED,
+    SOFTMAX.
+    """
+    model = keras.Sequential(
+        [
+            keras.Input((12, 12, 2), batch_size=1),
+            keras.layers.Conv2D(4, 3, padding="same", activation="relu"),
+            keras.layers.MaxPooling2D(2),
+            keras.layers.DepthwiseConv2D(3, padding="valid", activation="relu"),
+            keras.layers.AveragePooling2D(2),
+            keras.layers.Flatten(),
+            keras.layers.Dense(5),
+            keras.layers.Softmax(),
+        ]
+    )
     return _convert(model, "int8")
 
 
 def multi_io_int8(keras) -> bytes:
-    """Two inputs of different shapes, three outputs: tensor order must follow the model, not names."""
+    """Two inputs of different shapes, three outputs: tensor order must follow the model, not
+    names.
+    """
     # The converter orders inputs by name when feeding calibration data: names sort as declared.
     signal = keras.Input((10,), batch_size=1, name="a_signal")
     context = keras.Input((4,), batch_size=1, name="b_context")
-    merged = keras.layers.Concatenate()([
-        keras.layers.Dense(6, activation="relu")(signal),
-        keras.layers.Dense(6, activation="relu")(context),
-    ])
+    merged = keras.layers.Concatenate()(
+        [
+            keras.layers.Dense(6, activation="relu")(signal),
+            keras.layers.Dense(6, activation="relu")(context),
+        ]
+    )
     outputs = [
         keras.layers.Dense(3, name="head_a")(merged),
         keras.layers.Dense(2, name="head_b")(merged),
@@ -105,23 +120,29 @@ def multi_io_int8(keras) -> bytes:
 
 def fc_conv_16x8(keras) -> bytes:
     """16x8 quantization: int16 activations and input/output, int8 weights (CONV_2D and FC)."""
-    model = keras.Sequential([
-        keras.Input((6, 6, 1), batch_size=1),
-        keras.layers.Conv2D(3, 3, activation="relu"),
-        keras.layers.Flatten(),
-        keras.layers.Dense(12, activation="relu"),
-        keras.layers.Dense(4),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input((6, 6, 1), batch_size=1),
+            keras.layers.Conv2D(3, 3, activation="relu"),
+            keras.layers.Flatten(),
+            keras.layers.Dense(12, activation="relu"),
+            keras.layers.Dense(4),
+        ]
+    )
     return _convert(model, "16x8")
 
 
 def lstm_float(keras) -> bytes:
-    """Float LSTM, converted to the fused UNIDIRECTIONAL_SEQUENCE_LSTM (full-int8 LSTM crashes TF 2.21)."""
-    model = keras.Sequential([
-        keras.Input((8, 3), batch_size=1),
-        keras.layers.LSTM(6),
-        keras.layers.Dense(2),
-    ])
+    """Float LSTM, converted to the fused UNIDIRECTIONAL_SEQUENCE_LSTM (full-int8 LSTM crashes TF
+    2.21).
+    """
+    model = keras.Sequential(
+        [
+            keras.Input((8, 3), batch_size=1),
+            keras.layers.LSTM(6),
+            keras.layers.Dense(2),
+        ]
+    )
     return _convert(model, "float")
 
 
@@ -160,19 +181,33 @@ def reduce_slice_int8(keras) -> bytes:
 
 
 def big_fc_int8(keras) -> bytes:
-    """Int8 fully connected with ~260 KB of weights: large enough that a copy into RAM would show."""
-    model = keras.Sequential([
-        keras.Input((256,), batch_size=1),
-        keras.layers.Dense(1024, activation="relu"),
-        keras.layers.Dense(4),
-    ])
+    """Int8 fully connected with ~260 KB of weights: large enough that a copy into RAM would
+    show.
+    """
+    model = keras.Sequential(
+        [
+            keras.Input((256,), batch_size=1),
+            keras.layers.Dense(1024, activation="relu"),
+            keras.layers.Dense(4),
+        ]
+    )
     return _convert(model, "int8")
 
 
 BUILDERS = {
     f.__name__: f
-    for f in (fc_float, fc_int8, cnn_int8, multi_io_int8, fc_conv_16x8, lstm_float,
-              elementwise_int8, activations_int8, reduce_slice_int8, big_fc_int8)
+    for f in (
+        fc_float,
+        fc_int8,
+        cnn_int8,
+        multi_io_int8,
+        fc_conv_16x8,
+        lstm_float,
+        elementwise_int8,
+        activations_int8,
+        reduce_slice_int8,
+        big_fc_int8,
+    )
 }
 
 

@@ -30,7 +30,7 @@ def __getattr__(name):
         # existing submodule is the script's real error.
         if submodule not in str(err):
             raise
-        raise AttributeError(name)
+        raise AttributeError(name) from None
     value = getattr(module, name) if name in _LAZY else module
     globals()[name] = value
     return value

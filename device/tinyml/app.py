@@ -9,6 +9,7 @@ that raises switches back to it. In an app:
 
     model, labels = tinyml.app.load_model("gesture")   # /rom/gesture.tflite, sha256 checked
 """
+
 import os
 import sys
 
@@ -98,6 +99,7 @@ def main():
         started()
         return
     switch(previous)
-    print("tinyml.app: app %s raised on its first start; rolled back to app %s"
-          % (active, previous))
+    print(
+        "tinyml.app: app %s raised on its first start; rolled back to app %s" % (active, previous)
+    )
     run(previous)

@@ -14,12 +14,12 @@ in g becomes counts at the asked range, a WAV becomes 16 kHz 16-bit audio. The s
 object is returned on every call, so a script re-run after a simulated deep sleep goes on
 where the recording is now, not from its start.
 """
+
 import os
 
 import tinyml.clock as clock
-
 from tinyml._board import ID as name
-from tinyml._board import NAME, PINS
+from tinyml._board import NAME, PINS  # noqa: F401 (NAME: board.NAME)
 
 SIMULATOR = clock.VIRTUAL
 TIMER_ID = PINS.get("timer")
@@ -29,16 +29,20 @@ _replays = {}
 def _pin(role):
     """The board's default pin for `role`, or an error naming the board and the role."""
     if role not in PINS:
-        raise OSError("board %s has no default %s pin; pass pins to tinyml.sensors drivers"
-                      " directly" % (name, role))
+        raise OSError(
+            "board %s has no default %s pin; pass pins to tinyml.sensors drivers"
+            " directly" % (name, role)
+        )
     return PINS[role]
 
 
 def _recording():
     path = os.getenv("TINYML_DATA")
     if not path:
-        raise OSError("simulator: no recording to replay; run the script with"
-                      " `host run SCRIPT --board unix --data FILE`")
+        raise OSError(
+            "simulator: no recording to replay; run the script with"
+            " `host run SCRIPT --board unix --data FILE`"
+        )
     return path
 
 
@@ -54,8 +58,9 @@ def imu(*, rate=None, range=2, gyro=False, **kwargs):
     if SIMULATOR:
         from .sensors.replay import Replay
 
-        replay = _replay("imu", lambda path: Replay(path, typecode="h", scale=range / 32768,
-                                                    unit="g", fifo=170))
+        replay = _replay(
+            "imu", lambda path: Replay(path, typecode="h", scale=range / 32768, unit="g", fifo=170)
+        )
         _check_shape(replay, rate, 6 if gyro else 3)
         return replay
     from machine import I2C, Pin
@@ -65,8 +70,13 @@ def imu(*, rate=None, range=2, gyro=False, **kwargs):
     bus, sda, scl = _pin("i2c")
     if rate is not None:
         kwargs["rate"] = rate
-    return find_imu(I2C(bus, sda=Pin(sda), scl=Pin(scl), freq=400000), range=range,
-                    gyro=gyro, int_pin=Pin(_pin("imu_int"), Pin.IN), **kwargs)
+    return find_imu(
+        I2C(bus, sda=Pin(sda), scl=Pin(scl), freq=400000),
+        range=range,
+        gyro=gyro,
+        int_pin=Pin(_pin("imu_int"), Pin.IN),
+        **kwargs,
+    )
 
 
 def mic(*, rate=16000, **kwargs):
@@ -92,8 +102,10 @@ def analog(*, rate=100, oversample=4):
     if SIMULATOR:
         from .sensors.replay import Replay
 
-        replay = _replay("analog", lambda path: Replay(path, typecode="H", scale=1 / 65535,
-                                                       unit="full scale", fifo=1))
+        replay = _replay(
+            "analog",
+            lambda path: Replay(path, typecode="H", scale=1 / 65535, unit="full scale", fifo=1),
+        )
         _check_shape(replay, rate, 1)
         return replay
     from machine import ADC, Pin
@@ -145,8 +157,12 @@ class _SimLED(_LED):
 
 def _check_shape(replay, rate, channels):
     if rate is not None and rate != replay.rate:
-        raise ValueError("simulator: %s is recorded at %d Hz; the script asks for %d Hz"
-                         % (replay.path, replay.rate, rate))
+        raise ValueError(
+            "simulator: %s is recorded at %d Hz; the script asks for %d Hz"
+            % (replay.path, replay.rate, rate)
+        )
     if replay.channels != channels:
-        raise ValueError("simulator: %s has %d channels; the script expects %d"
-                         % (replay.path, replay.channels, channels))
+        raise ValueError(
+            "simulator: %s has %d channels; the script expects %d"
+            % (replay.path, replay.channels, channels)
+        )

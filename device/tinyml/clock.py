@@ -12,6 +12,7 @@ timers) register with `add_source`; the clock fires them, in time order, as time
 A source has `next_event_us()` (absolute virtual microseconds, or -1 for none) and
 `fire_event()`, after which its next event must lie later.
 """
+
 import sys
 import time
 

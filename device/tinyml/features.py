@@ -44,20 +44,56 @@ There `samples` must be a buffer of integers (`array("h")`, `bytearray`, a memor
 a length that does not fit raises ValueError. `py_frame_bands`, `py_log_spectrogram`,
 `py_vibration_features` and `py_motion_features` are the Python definitions, on every VM.
 """
+
 from array import array
 
 try:
     from micropython import const
 except ImportError:  # CPython: `const` is only a compile-time hint on MicroPython
+
     def const(value):
         return value
+
 
 KEYWORD_RATE = const(16000)
 KEYWORD_FRAMES = const(49)  # 1 + (16000 - 512) // 320
 # Mel-spaced band edges in FFT bins of a 512-point FFT at 16 kHz (100 Hz .. 7.6 kHz, 32 bands).
 # Kept literal so that no board has to compute a logarithm to get the same integers.
-KEYWORD_EDGES = (3, 5, 7, 9, 12, 14, 17, 20, 24, 27, 31, 35, 39, 44, 49, 54, 60, 66, 73, 80,
-                 88, 96, 105, 115, 126, 137, 149, 162, 176, 191, 207, 224, 243)
+KEYWORD_EDGES = (
+    3,
+    5,
+    7,
+    9,
+    12,
+    14,
+    17,
+    20,
+    24,
+    27,
+    31,
+    35,
+    39,
+    44,
+    49,
+    54,
+    60,
+    66,
+    73,
+    80,
+    88,
+    96,
+    105,
+    115,
+    126,
+    137,
+    149,
+    162,
+    176,
+    191,
+    207,
+    224,
+    243,
+)
 KEYWORD_FEATURES = const(1568)  # KEYWORD_FRAMES * 32
 
 VIBRATION_RATE = const(4000)
@@ -76,7 +112,7 @@ def _cos_q15(k, n):
     """cos(2*pi*k/n) in Q15 for 0 <= k <= n/2, by an integer Taylor series in Q28 (the same
     result on every VM; every product fits in 64 bits, so no port needs big integers)."""
     if 4 * k > n:
-        return -_cos_q15(n // 2 - k, n)   # cos(pi - a) = -cos(a): keep the angle <= pi/2
+        return -_cos_q15(n // 2 - k, n)  # cos(pi - a) = -cos(a): keep the angle <= pi/2
     x = 2 * _PI_Q28 * k // n
     x2 = x * x >> 28
     term = _Q28
@@ -97,8 +133,9 @@ class _Tables:
         quarter = n // 4
         self.cos = [(cos[k] + 1) >> 1 for k in range(n // 2)]
         # sin(2*pi*k/n) = cos(2*pi*(n/4 - k)/n)
-        self.sin = [(cos[quarter - k if k <= quarter else k - quarter] + 1) >> 1
-                    for k in range(n // 2)]
+        self.sin = [
+            (cos[quarter - k if k <= quarter else k - quarter] + 1) >> 1 for k in range(n // 2)
+        ]
         self.order = [_bit_reverse(i, n_log2) for i in range(n)]
         self.re = [0] * n
         self.im = [0] * n
@@ -272,8 +309,9 @@ else:
 class Spectrogram:
     """`log_spectrogram` of a stream of audio, one frame per hop (see the module docstring)."""
 
-    def __init__(self, frames=KEYWORD_FRAMES, frame_log2=9, hop=320, edges=KEYWORD_EDGES,
-                 offset=96):
+    def __init__(
+        self, frames=KEYWORD_FRAMES, frame_log2=9, hop=320, edges=KEYWORD_EDGES, offset=96
+    ):
         from tinyml.window import Window
 
         self.bands = len(edges) - 1

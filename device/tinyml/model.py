@@ -1,5 +1,7 @@
 """Models and tensors, from the _tflm native module (TensorFlow Lite Micro).
 
+Usage:
+
     m = Model("/rom/sine.tflite")      # a /rom file is used in place; arena sized to fit
     m.input(0).quantize([1.0])
     m.invoke()                         # allocates nothing
@@ -7,16 +9,18 @@
 
     m = Model("/rom/sine.tflite", verify=True)   # refused unless its sha256 is its sidecar's
 """
+
 import _tflm
-from _tflm import Tensor, ops, version
+from _tflm import Tensor, ops, version  # noqa: F401 (tinyml.Tensor, tinyml.ops, tinyml.version)
 
 
-def Model(model, *, arena=None, verify=False):
+def Model(model, *, arena=None, verify=False, profile=False):
     """A `_tflm.Model`; with `verify`, `model` is a path whose bytes must have the sha256
-    that its sidecar (NAME.json beside NAME.tflite) records, else ValueError naming it."""
+    that its sidecar (NAME.json beside NAME.tflite) records, else ValueError naming it; with
+    `profile`, `model.profile()` gives each operator's ticks."""
     if verify:
         model = verified(model)[0]
-    return _tflm.Model(model, arena=arena)
+    return _tflm.Model(model, arena=arena, profile=profile)
 
 
 def sidecar_path(path):
@@ -39,7 +43,7 @@ def verified(path):
             sidecar = json.load(f)
         expected = sidecar["sha256"]
     except (OSError, ValueError, KeyError):
-        raise ValueError("%s: no sidecar with a sha256 to verify it against" % path)
+        raise ValueError("%s: no sidecar with a sha256 to verify it against" % path) from None
     file = open(path, "rb")
     digest = hashlib.sha256()
     try:
@@ -51,6 +55,8 @@ def verified(path):
         file.close()
         digest.update(model)
     if binascii.hexlify(digest.digest()).decode() != expected:
-        raise ValueError("%s: sha256 differs from its sidecar's; the model was altered or"
-                         " half-written, deploy it again" % path)
+        raise ValueError(
+            "%s: sha256 differs from its sidecar's; the model was altered or"
+            " half-written, deploy it again" % path
+        )
     return model, sidecar

@@ -14,9 +14,11 @@ Policies, for the time between windows:
   once on a window of `hop` samples after the event and `length - hop` before it.
 After `gc.collect()` a running pipeline allocates nothing: buffers are made here, once.
 With `quantize=False` the features (or samples) are already the input tensor's integers and
-are copied into it unchanged. Counters: `invokes`, `latency_us` (last, CPU time), `latency_max_us`, `dropped` (events
+are copied into it unchanged. Counters: `invokes`, `latency_us` (last, CPU time),
+`latency_max_us`, `dropped` (events
 missed by the trigger plus samples the sensor overran), `asleep_ms`.
 """
+
 import time
 from array import array
 
@@ -27,16 +29,28 @@ _POLICIES = ("always", "duty", "event")
 
 
 class Pipeline:
-    def __init__(self, source, window, model, *, on_result, features=None,
-                 feature_buffer=None, quantize=True, trigger=None, policy="always",
-                 duty_ms=1000):
+    def __init__(
+        self,
+        source,
+        window,
+        model,
+        *,
+        on_result,
+        features=None,
+        feature_buffer=None,
+        quantize=True,
+        trigger=None,
+        policy="always",
+        duty_ms=1000,
+    ):
         if policy not in _POLICIES:
             raise ValueError("Pipeline: policy must be one of %s, not %r" % (_POLICIES, policy))
         if policy == "event" and trigger is None:
             raise ValueError("Pipeline: policy 'event' needs a trigger")
         if window.channels != source.channels:
-            raise ValueError("Pipeline: window has %d channels, source %d"
-                             % (window.channels, source.channels))
+            raise ValueError(
+                "Pipeline: window has %d channels, source %d" % (window.channels, source.channels)
+            )
         if (features is None) != (feature_buffer is None):
             raise ValueError("Pipeline: features and feature_buffer go together")
         self.source = source

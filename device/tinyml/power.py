@@ -22,9 +22,11 @@ Per port:
   watchdog's scratch registers 1-3 (scratch 0 holds the wake reason), which a reset keeps.
 - simulator (unix): a virtual clock (tinyml.clock). Sleep returns at once, time advanced;
   pins are the virtual interrupt pins of replayed sensors. Deep sleep re-runs the script
-  (TINYML_SCRIPT as set by `host run`, else sys.argv[0]) in the same process, with tinyml's modules kept as the board's hardware
+  (TINYML_SCRIPT as set by `host run`, else sys.argv[0]) in the same process, with tinyml's
+  modules kept as the board's hardware
   and the script's own modules forgotten; the simulation ends when a replay runs out.
 """
+
 import sys
 
 import tinyml.clock as clock
@@ -51,12 +53,15 @@ else:
             _saved = _rtc.memory()
             _n = min(len(_saved), RETAINED_BYTES)
             retained[0:_n] = _saved[0:_n]
-            _reason = {machine.EXT0_WAKE: "pin", machine.EXT1_WAKE: "pin",
-                       machine.TIMER_WAKE: "timer", machine.TOUCHPAD_WAKE: "touch",
-                       }.get(machine.wake_reason(), "other")
+            _reason = {
+                machine.EXT0_WAKE: "pin",
+                machine.EXT1_WAKE: "pin",
+                machine.TIMER_WAKE: "timer",
+                machine.TOUCHPAD_WAKE: "touch",
+            }.get(machine.wake_reason(), "other")
     elif _PORT == "rp2":
         # WATCHDOG_SCRATCH0 at offset 0x0c; the SDK's reboot uses scratch 4-7 only.
-        _SCRATCH = (0x400D800C if _MCU == "rp2350" else 0x4005800C)
+        _SCRATCH = 0x400D800C if _MCU == "rp2350" else 0x4005800C
         _MAGIC = 0x7D5E0000
         _REASONS = ("timer", "pin")
         retained = bytearray(12)
@@ -67,8 +72,10 @@ else:
                 retained[_i] = machine.mem32[_SCRATCH + 4 + (_i & ~3)] >> (8 * (_i & 3)) & 0xFF
         machine.mem32[_SCRATCH] = 0
     else:
-        raise ImportError("tinyml.power: board %s lists sleep modes, but port %s has no"
-                          " sleep code here" % (_BOARD, _PORT))
+        raise ImportError(
+            "tinyml.power: board %s lists sleep modes, but port %s has no"
+            " sleep code here" % (_BOARD, _PORT)
+        )
 
 
 def wake_reason():
@@ -82,8 +89,10 @@ def sleep(ms=None, mode="light", wake=(), *, level=1, poll_ms=10):
     if mode not in ("light", "deep"):
         raise ValueError("power.sleep: mode must be 'light' or 'deep', not %r" % (mode,))
     if mode not in SLEEP:
-        raise OSError("power.sleep: board %s has no %s sleep (its modes: %s)"
-                      % (_BOARD, mode, ", ".join(SLEEP) or "none"))
+        raise OSError(
+            "power.sleep: board %s has no %s sleep (its modes: %s)"
+            % (_BOARD, mode, ", ".join(SLEEP) or "none")
+        )
     if ms is not None and ms < 0:
         raise ValueError("power.sleep: ms must be >= 0")
     if not isinstance(wake, (list, tuple)):
@@ -111,8 +120,10 @@ if clock.VIRTUAL:
     def _sleep_virtual(ms, wake):
         for source in wake:
             if not hasattr(source, "next_event_us"):
-                raise ValueError("power.sleep: on the simulator wake sources are the"
-                                 " int_pin of replayed sensors, not %r" % (source,))
+                raise ValueError(
+                    "power.sleep: on the simulator wake sources are the"
+                    " int_pin of replayed sensors, not %r" % (source,)
+                )
         start = clock.ticks_us()
         if ms is None:
             target = -1
@@ -167,8 +178,9 @@ else:
             elif isinstance(source, machine.Pin):
                 pins.append(source)
             else:
-                raise ValueError("power.sleep: wake sources are Pin or TouchPad, not %r"
-                                 % (source,))
+                raise ValueError(
+                    "power.sleep: wake sources are Pin or TouchPad, not %r" % (source,)
+                )
         if pins:
             if _MCU == "esp32c3":
                 esp32.wake_on_gpio(pins=pins, level=level)
@@ -186,9 +198,12 @@ else:
         else:
             machine.lightsleep(ms)
         global _reason
-        _reason = {machine.EXT0_WAKE: "pin", machine.EXT1_WAKE: "pin",
-                   machine.TIMER_WAKE: "timer", machine.TOUCHPAD_WAKE: "touch",
-                   }.get(machine.wake_reason(), "other")
+        _reason = {
+            machine.EXT0_WAKE: "pin",
+            machine.EXT1_WAKE: "pin",
+            machine.TIMER_WAKE: "timer",
+            machine.TOUCHPAD_WAKE: "touch",
+        }.get(machine.wake_reason(), "other")
 
     def _sleep_rp2(ms, mode, wake, level, poll_ms):
         for source in wake:
@@ -210,6 +225,6 @@ else:
         if mode == "deep":
             machine.mem32[_SCRATCH] = _MAGIC | _REASONS.index(reason)
             for i in range(0, 12, 4):
-                machine.mem32[_SCRATCH + 4 + i] = int.from_bytes(retained[i:i + 4], "little")
+                machine.mem32[_SCRATCH + 4 + i] = int.from_bytes(retained[i : i + 4], "little")
             machine.reset()
         return reason

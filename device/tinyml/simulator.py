@@ -5,8 +5,10 @@ TINYML_SCRIPT, the script to run as __main__; TINYML_ROMFS, an optional ROMFS im
 mounted at /rom as a board mounts its ROM partition; TINYML_DATA, the recording that
 tinyml.board replays as sensors. Without TINYML_SCRIPT (`host repl`) it only mounts /rom.
 """
+
 import os
 import sys
+
 import vfs
 
 

@@ -11,8 +11,10 @@ the callback. An event that arrives while the previous one is still pending, or 
 schedule queue cannot take, is counted in `missed`, never dropped silently. Level triggers
 (Threshold, level Motion, AudioLevel) look at the samples a Pipeline has just pushed.
 """
-import micropython
+
 from array import array
+
+import micropython
 from micropython import const
 
 import tinyml.clock as clock
@@ -114,8 +116,7 @@ class Every(Trigger):
             from .board import TIMER_ID
 
             self._timer = machine.Timer(TIMER_ID if timer_id is None else timer_id)
-            self._timer.init(period=period_ms, mode=machine.Timer.PERIODIC,
-                             callback=self.fire_ref)
+            self._timer.init(period=period_ms, mode=machine.Timer.PERIODIC, callback=self.fire_ref)
 
     def next_event_us(self):
         return self._next_us
@@ -166,8 +167,7 @@ class Motion(Trigger):
         if sensor.int_pin is not None:
             sensor.enable_interrupt("motion", threshold=threshold, duration_ms=duration_ms)
             self.pins = (sensor.int_pin,)
-            sensor.int_pin.irq(handler=self.fire_ref, trigger=sensor.int_pin.IRQ_RISING,
-                               hard=True)
+            sensor.int_pin.irq(handler=self.fire_ref, trigger=sensor.int_pin.IRQ_RISING, hard=True)
         self._sensor = sensor
         self._limit = int(threshold / sensor.scale)
         self._baseline = None  # per channel, x16 so integer means keep their fraction

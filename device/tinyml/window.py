@@ -13,6 +13,7 @@ costs a call and two copies, a few hundred instructions on a Cortex-M4); `PyWind
 file's class, is its definition and the fallback elsewhere. Both behave the same, except that
 the C window's attributes are read-only.
 """
+
 from array import array
 
 # Typecodes whose size is the same on every port ("l" is 4 bytes on a board, 8 on unix).
@@ -29,8 +30,10 @@ class PyWindow:
             raise ValueError("Window: hop must be between 1 and length (%d)" % length)
         size = _ITEMSIZE.get(typecode)
         if size is None:
-            raise ValueError("Window: typecode must be one of %s, not %r"
-                             % ("".join(sorted(_ITEMSIZE)), typecode))
+            raise ValueError(
+                "Window: typecode must be one of %s, not %r"
+                % ("".join(sorted(_ITEMSIZE)), typecode)
+            )
         self._data = array(typecode, bytes(2 * length * channels * size))
         self.length = length
         self.channels = channels
@@ -64,12 +67,14 @@ class PyWindow:
         """
         channels = self.channels
         if len(sample) != channels:
-            raise ValueError("Window.push: sample has %d values, window has %d channels"
-                             % (len(sample), channels))
+            raise ValueError(
+                "Window.push: sample has %d values, window has %d channels"
+                % (len(sample), channels)
+            )
         i = self._write
-        self._mv[i:i + channels] = sample
+        self._mv[i : i + channels] = sample
         j = i + self._span
-        self._mv[j:j + channels] = sample
+        self._mv[j : j + channels] = sample
         i += channels
         self._write = 0 if i == self._span else i
         self.count += 1
@@ -119,7 +124,7 @@ class PyWindow:
         i = self._write
         view = self._views.get(i)
         if view is None:
-            view = self._mv[i:i + self._span]
+            view = self._mv[i : i + self._span]
             self._views[i] = view
         return view
 

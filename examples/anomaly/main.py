@@ -4,6 +4,7 @@ what healthy sounds like, alert if it sounds wrong, deep-sleep, repeat.
 Copy to the board with the anomaly model in ROMFS (/rom/anomaly.tflite, /rom/anomaly.json);
 see README.md.
 """
+
 import json
 from array import array
 
@@ -36,8 +37,13 @@ def features(view, out):
     # ADC counts centred at 32768 -> milli-g
     for i in range(len(view)):
         milli_g[i] = (view[i] - 32768) * FULL_SCALE_MG >> 15
-    vibration_features(milli_g, out, prep["params"]["frame_log2"],
-                       tuple(prep["params"]["edges"]), prep["params"]["offset"])
+    vibration_features(
+        milli_g,
+        out,
+        prep["params"]["frame_log2"],
+        tuple(prep["params"]["edges"]),
+        prep["params"]["offset"],
+    )
 
 
 def judge(reconstruction):
@@ -49,11 +55,21 @@ def judge(reconstruction):
     score = error / len(inputs)
     alerts = power.retained[2] + 1 if score > threshold else 0
     power.retained[2] = min(alerts, 255)
-    print("wake %d: score %.3f %s" % (wakes, score, "ALERT: the machine sounds wrong" if alerts else "ok"))
+    print(
+        "wake %d: score %.3f %s"
+        % (wakes, score, "ALERT: the machine sounds wrong" if alerts else "ok")
+    )
 
 
-pipe = Pipeline(vibration, Window(samples, typecode="H"), model, features=features,
-                feature_buffer=inputs, quantize=False, on_result=judge)
+pipe = Pipeline(
+    vibration,
+    Window(samples, typecode="H"),
+    model,
+    features=features,
+    feature_buffer=inputs,
+    quantize=False,
+    on_result=judge,
+)
 while not pipe.step():
     pass
 power.sleep(SLEEP_MS, mode="deep")

@@ -2,6 +2,7 @@
 
 Copy to the board with the sine model in ROMFS (/rom/sine.tflite); see README.md.
 """
+
 import math
 from array import array
 
@@ -26,5 +27,6 @@ def show(y):
     print("x=%.2f y=%.2f led=%d%%" % (x[0], y[0], duty * 100 // 65535))
 
 
-Pipeline(knob, Window(1, typecode="H"), model, features=knob_to_x, feature_buffer=x,
-         on_result=show).run()
+Pipeline(
+    knob, Window(1, typecode="H"), model, features=knob_to_x, feature_buffer=x, on_result=show
+).run()

@@ -3,6 +3,7 @@
 Copy to the board with the keyword model in ROMFS (/rom/keyword.tflite, /rom/keyword.json);
 see README.md.
 """
+
 import json
 from array import array
 
@@ -50,6 +51,13 @@ def act(scores):
 # One second of audio, every 250 ms, while something in that second is louder than the
 # background: the model often names a word only once the word is well inside the window,
 # when the newest samples are quiet again, so the trigger holds for a window's length.
-Pipeline(mic, Window(prep["samples"], hop=prep["samples"] // 4), model,
-         features=spectrogram, feature_buffer=inputs, quantize=False, on_result=act,
-         trigger=trigger.AudioLevel(0.01, hold=prep["samples"])).run()
+Pipeline(
+    mic,
+    Window(prep["samples"], hop=prep["samples"] // 4),
+    model,
+    features=spectrogram,
+    feature_buffer=inputs,
+    quantize=False,
+    on_result=act,
+    trigger=trigger.AudioLevel(0.01, hold=prep["samples"]),
+).run()

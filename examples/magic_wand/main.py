@@ -3,6 +3,7 @@
 Copy to the board with the gesture model in ROMFS (/rom/gesture.tflite, /rom/gesture.json);
 see README.md.
 """
+
 import json
 from array import array
 
@@ -45,6 +46,14 @@ def show(scores):
 
 
 # A window of `samples`, a quarter of it from before the wake-up: the start of the move.
-Pipeline(imu, Window(samples, channels=3, hop=samples * 3 // 4), model,
-         features=gesture_features, feature_buffer=inputs, quantize=False,
-         on_result=show, trigger=moved, policy="event").run()
+Pipeline(
+    imu,
+    Window(samples, channels=3, hop=samples * 3 // 4),
+    model,
+    features=gesture_features,
+    feature_buffer=inputs,
+    quantize=False,
+    on_result=show,
+    trigger=moved,
+    policy="event",
+).run()

@@ -10,6 +10,7 @@ rp2040js itself (an npm package, pinned by rp2040js/package-lock.json) is instal
 cache by `install()`, never into the repo; the RP2040 boot ROM comes from the rp2040js source
 that `host setup` fetches (sources.lock), read at run time.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -41,8 +42,10 @@ def install_dir() -> Path:
 def _require(program: str) -> str:
     found = shutil.which(program)
     if not found:
-        raise CommandError(f"{program} not found; the rpi_pico emulator needs Node.js and npm:"
-                           f" install them with: {NODE_INSTALL} (then run: host setup)")
+        raise CommandError(
+            f"{program} not found; the rpi_pico emulator needs Node.js and npm:"
+            f" install them with: {NODE_INSTALL} (then run: host setup)"
+        )
     return found
 
 
@@ -62,8 +65,11 @@ def install() -> Path:
     dest = install_dir()
     stamp = dest / ".tinyml-mpy-lock"
     wanted = _lock_digest()
-    if (stamp.is_file() and stamp.read_text().strip() == wanted
-            and (dest / "node_modules" / "rp2040js" / "package.json").is_file()):
+    if (
+        stamp.is_file()
+        and stamp.read_text().strip() == wanted
+        and (dest / "node_modules" / "rp2040js" / "package.json").is_file()
+    ):
         return dest
     npm = _require("npm")
     _require("node")
@@ -71,8 +77,13 @@ def install() -> Path:
     for name in PACKAGE_FILES:
         shutil.copyfile(HERE / name, dest / name)
     stamp.unlink(missing_ok=True)
-    result = subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-                            cwd=dest, check=False, capture_output=True, text=True)
+    result = subprocess.run(
+        [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+        cwd=dest,
+        check=False,
+        capture_output=True,
+        text=True,
+    )
     if result.returncode != 0:
         raise CommandError(f"npm ci in {dest} failed:\n{(result.stderr or result.stdout).strip()}")
     stamp.write_text(wanted + "\n")
@@ -89,9 +100,17 @@ def bootrom_path() -> Path:
     return path
 
 
-def start(uf2: Path, flash_image: Path, data: Path | None = None, *, bootrom: Path | None = None,
-          log: Path | None = None, verbose: bool = False) -> tuple[subprocess.Popen, str]:
-    """Boot `uf2` in the emulator with `flash_image` as its 2 MiB flash; (process, mpremote device).
+def start(
+    uf2: Path,
+    flash_image: Path,
+    data: Path | None = None,
+    *,
+    bootrom: Path | None = None,
+    log: Path | None = None,
+    verbose: bool = False,
+) -> tuple[subprocess.Popen, str]:
+    """Boot `uf2` in the emulator with `flash_image` as its 2 MiB flash; (process, mpremote
+    device).
 
     If `flash_image` exists it is the flash's previous content (file systems, ROMFS) and the
     firmware is written over it; else the flash starts erased and the image is created. Every
@@ -113,9 +132,21 @@ def start(uf2: Path, flash_image: Path, data: Path | None = None, *, bootrom: Pa
     prefix = install()
     node = _require("node")
     log = Path(log) if log else flash_image.with_name(flash_image.name + ".log")
-    cmd = [node, str(PICO_MJS), "--uf2", str(uf2), "--flash", str(flash_image),
-           "--bootrom", str(bootrom), "--port", "0", "--npm-prefix", str(prefix),
-           "--exit-on-stdin-eof"]  # the emulator ends with this process (its stdin pipe)
+    cmd = [
+        node,
+        str(PICO_MJS),
+        "--uf2",
+        str(uf2),
+        "--flash",
+        str(flash_image),
+        "--bootrom",
+        str(bootrom),
+        "--port",
+        "0",
+        "--npm-prefix",
+        str(prefix),
+        "--exit-on-stdin-eof",
+    ]  # the emulator ends with this process (its stdin pipe)
     if verbose:
         cmd.append("--verbose")
     if data is not None:
@@ -124,8 +155,9 @@ def start(uf2: Path, flash_image: Path, data: Path | None = None, *, bootrom: Pa
             raise CommandError(f"no such recording: {data}")
         cmd += ["--data", str(data)]
     with open(log, "w") as log_file:
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=log_file, text=True)
+        proc = subprocess.Popen(
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log_file, text=True
+        )
     device = _wait_until_up(proc, log)
     return proc, device
 
@@ -150,8 +182,10 @@ def _wait_until_up(proc: subprocess.Popen, log: Path) -> str:
     if proc.returncode == 2:
         # pico.mjs refused its arguments (a recording it cannot play, a missing file).
         raise CommandError("the rp2040js emulator did not start:\n" + "\n".join(tail))
-    raise CommandError(f"the rp2040js emulator did not bring up the firmware's USB serial port"
-                       f" within {BOOT_TIMEOUT:.0f} s; its log ({log}):\n" + "\n".join(tail))
+    raise CommandError(
+        f"the rp2040js emulator did not bring up the firmware's USB serial port"
+        f" within {BOOT_TIMEOUT:.0f} s; its log ({log}):\n" + "\n".join(tail)
+    )
 
 
 def wait_recording_ended(proc: subprocess.Popen) -> bool:

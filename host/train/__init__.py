@@ -7,6 +7,7 @@
 Training is seeded (same seed, same bytes); results are cached under the cache folder keyed by
 the arguments, the data and this code, so a repeated run only copies files.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,31 +28,67 @@ from host.train.data import say
 
 RECIPES = ("sine", "gesture", "keyword", "anomaly")
 TASKS = ("classify", "regress", "anomaly")
-DISTILL_DEFAULT = "default"   # same as host.train.shrink.DISTILL_DEFAULT (no TF import here)
+DISTILL_DEFAULT = "default"  # same as host.train.shrink.DISTILL_DEFAULT (no TF import here)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("recipe", nargs="?", metavar="RECIPE",
-                        help=f"one of {', '.join(RECIPES)} (or --data with --task)")
-    parser.add_argument("-o", "--output", required=True, type=Path, metavar="DIR",
-                        help="folder for NAME.tflite and NAME.json")
-    parser.add_argument("--data", type=Path, metavar="DIR",
-                        help="your dataset: DIR/<label>/*.csv or DIR/<label>/*.wav")
+    parser.add_argument(
+        "recipe",
+        nargs="?",
+        metavar="RECIPE",
+        help=f"one of {', '.join(RECIPES)} (or --data with --task)",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        type=Path,
+        metavar="DIR",
+        help="folder for NAME.tflite and NAME.json",
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        metavar="DIR",
+        help="your dataset: DIR/<label>/*.csv or DIR/<label>/*.wav",
+    )
     parser.add_argument("--task", choices=TASKS, help="what to learn from --data")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument("--epochs", type=int, help="training epochs (default: the recipe's)")
     kind = parser.add_mutually_exclusive_group()
-    kind.add_argument("--float", dest="mode", action="store_const", const="float",
-                      help="keep float32 (no quantization)")
-    kind.add_argument("--int16x8", dest="mode", action="store_const", const="int16x8",
-                      help="int16 activations, int8 weights")
+    kind.add_argument(
+        "--float",
+        dest="mode",
+        action="store_const",
+        const="float",
+        help="keep float32 (no quantization)",
+    )
+    kind.add_argument(
+        "--int16x8",
+        dest="mode",
+        action="store_const",
+        const="int16x8",
+        help="int16 activations, int8 weights",
+    )
     parser.set_defaults(mode="int8")
-    parser.add_argument("--qat", action="store_true",
-                        help="quantization-aware training (TF Model Optimization toolkit)")
-    parser.add_argument("--prune", type=float, metavar="SPARSITY",
-                        help="magnitude pruning to this fraction of zero weights, e.g. 0.5")
-    parser.add_argument("--distill", nargs="?", const=DISTILL_DEFAULT, metavar="TEACHER",
-                        help="learn from a teacher .tflite (no value: the recipe's larger model)")
+    parser.add_argument(
+        "--qat",
+        action="store_true",
+        help="quantization-aware training (TF Model Optimization toolkit)",
+    )
+    parser.add_argument(
+        "--prune",
+        type=float,
+        metavar="SPARSITY",
+        help="magnitude pruning to this fraction of zero weights, e.g. 0.5",
+    )
+    parser.add_argument(
+        "--distill",
+        nargs="?",
+        const=DISTILL_DEFAULT,
+        metavar="TEACHER",
+        help="learn from a teacher .tflite (no value: the recipe's larger model)",
+    )
     parser.add_argument("--no-cache", action="store_true", help="train even if cached")
     parser.add_argument("-v", "--verbose", action="store_true", help="show TensorFlow's logs")
 
@@ -72,8 +109,10 @@ def run(args: argparse.Namespace) -> int:
     # the data comes first (numpy only): a bad folder is reported before TensorFlow loads
     say(f"making the {recipe_name if args.data is None else str(args.data)} dataset")
     dataset = recipe.make_dataset(np.random.default_rng(args.seed), args.data, task)
-    say(f"{len(dataset.x_train)} training, {len(dataset.x_val)} validation, "
-        f"{len(dataset.x_test)} test examples")
+    say(
+        f"{len(dataset.x_train)} training, {len(dataset.x_val)} validation, "
+        f"{len(dataset.x_test)} test examples"
+    )
     tf, keras = _import_tensorflow(args.verbose)
     keras.utils.set_random_seed(args.seed)
     tf.config.experimental.enable_op_determinism()
@@ -92,10 +131,13 @@ def run(args: argparse.Namespace) -> int:
     if args.prune is not None:
         model = shrink.prune(model, dataset, targets, args.prune, epochs, report)
     if args.qat:
-        model = shrink.quantization_aware(model, dataset, targets, epochs, report,
-                                          keep_sparsity=args.prune is not None)
-    calibration = np.concatenate([dataset.x_train[:CALIBRATION_SAMPLES]] + (
-        [dataset.calibration_extra] if dataset.calibration_extra is not None else []))
+        model = shrink.quantization_aware(
+            model, dataset, targets, epochs, report, keep_sparsity=args.prune is not None
+        )
+    calibration = np.concatenate(
+        [dataset.x_train[:CALIBRATION_SAMPLES]]
+        + ([dataset.calibration_extra] if dataset.calibration_extra is not None else [])
+    )
 
     say("converting" + ("" if args.mode == "float" else f" and quantizing ({args.mode})"))
     modes = ["float"] if args.mode == "float" else ["float", args.mode]
@@ -104,22 +146,36 @@ def run(args: argparse.Namespace) -> int:
     deployed = converted[args.mode]
     metrics = {"float": float_metrics}
     if args.mode != "float":
-        metrics[args.mode] = evaluate.score(
-            dataset, lambda x: evaluate.run_tflite(deployed, x))
+        metrics[args.mode] = evaluate.score(dataset, lambda x: evaluate.run_tflite(deployed, x))
     metrics["tflm"] = evaluate.score(dataset, lambda x: evaluate.run_tflm(deployed, x)[0])
     if args.prune is not None:
         metrics["sparsity"] = round(weight_sparsity(deployed), 4)
     if args.mode != "float":
         metric, _ = evaluate.headline(float_metrics)
-        report.append({"step": f"{args.mode} quantization",
-                       "bytes_before": len(converted["float"]), "bytes_after": len(deployed),
-                       "metric": metric, "before": float_metrics[metric],
-                       "after": metrics[args.mode][metric]})
+        report.append(
+            {
+                "step": f"{args.mode} quantization",
+                "bytes_before": len(converted["float"]),
+                "bytes_after": len(deployed),
+                "metric": metric,
+                "before": float_metrics[metric],
+                "after": metrics[args.mode][metric],
+            }
+        )
     seconds = round(time.monotonic() - started, 1)
-    training = {"recipe": recipe_name, "data": str(args.data) if args.data else None,
-                "seed": args.seed, "epochs": epochs, "quantization": args.mode, "qat": args.qat,
-                "prune": args.prune, "distill": args.distill, "seconds": seconds,
-                "shrinking": report, "tensorflow": tf.__version__}
+    training = {
+        "recipe": recipe_name,
+        "data": str(args.data) if args.data else None,
+        "seed": args.seed,
+        "epochs": epochs,
+        "quantization": args.mode,
+        "qat": args.qat,
+        "prune": args.prune,
+        "distill": args.distill,
+        "seconds": seconds,
+        "shrinking": report,
+        "tensorflow": tf.__version__,
+    }
     say("measuring the model with the tflite-micro runtime")
     document = sidecar.build(name, deployed, dataset, metrics, training)
     cached.mkdir(parents=True, exist_ok=True)
@@ -160,8 +216,9 @@ def _check_arguments(args: argparse.Namespace) -> tuple[str, str, str]:
                 recipe = "gesture"
             return recipe, args.task, args.data.resolve().name
         if args.recipe == "sine":
-            raise CommandError("the sine recipe has its own data; --data works with gesture, "
-                               "keyword and anomaly")
+            raise CommandError(
+                "the sine recipe has its own data; --data works with gesture, keyword and anomaly"
+            )
     recipe_module = importlib.import_module(f"host.train.recipes.{args.recipe}")
     task = args.task or recipe_module.TASK
     if task != recipe_module.TASK and not (args.recipe == "gesture" and task == "regress"):
@@ -172,8 +229,18 @@ def _check_arguments(args: argparse.Namespace) -> tuple[str, str, str]:
 def _cache_key(args: argparse.Namespace, recipe: str, task: str, name: str, epochs: int) -> str:
     """A hash of everything that decides the result: arguments, data files, teacher, code."""
     digest = hashlib.sha256()
-    settings = [recipe, task, name, str(args.data), args.seed, epochs, args.mode, args.qat,
-                args.prune, args.distill]
+    settings = [
+        recipe,
+        task,
+        name,
+        str(args.data),
+        args.seed,
+        epochs,
+        args.mode,
+        args.qat,
+        args.prune,
+        args.distill,
+    ]
     digest.update(json.dumps(settings).encode())
     inputs = []
     if args.data is not None:
@@ -181,8 +248,10 @@ def _cache_key(args: argparse.Namespace, recipe: str, task: str, name: str, epoc
     if args.distill not in (None, DISTILL_DEFAULT):
         inputs.append(Path(args.distill))
     code = sorted((REPO_ROOT / "host" / "train").rglob("*.py")) + [
-        REPO_ROOT / "host" / "features.py", REPO_ROOT / "host" / "tflite_model.py",
-        DEVICE_DIR / "tinyml" / "features.py"]
+        REPO_ROOT / "host" / "features.py",
+        REPO_ROOT / "host" / "tflite_model.py",
+        DEVICE_DIR / "tinyml" / "features.py",
+    ]
     for path in inputs + code:
         digest.update(str(path.name).encode())
         digest.update(path.read_bytes())
@@ -201,8 +270,10 @@ def _publish(cached: Path, output: Path, name: str) -> None:
 
 def _summary(document: dict) -> None:
     """What the user wants to see at the end: size, arena and the metrics before and after."""
-    print(f"{document['name']}: {document['flash_bytes']} bytes, {document['params']} "
-          f"parameters, {document['macs']} MACs, arena {document['arena_bytes']} bytes")
+    print(
+        f"{document['name']}: {document['flash_bytes']} bytes, {document['params']} "
+        f"parameters, {document['macs']} MACs, arena {document['arena_bytes']} bytes"
+    )
     for kind, metrics in document["metrics"].items():
         if isinstance(metrics, dict):
             shown = ", ".join(f"{k} {v:.4g}" for k, v in metrics.items())
@@ -236,4 +307,3 @@ def _import_tensorflow(verbose: bool):
 
         absl.logging.set_verbosity(absl.logging.ERROR)
     return tf, keras
-

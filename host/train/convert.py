@@ -5,6 +5,7 @@ in `python -m host.train.convert WORKDIR MODE...`: a crash costs one conversion 
 as a clear error. The parent saves a SavedModel and the calibration inputs into WORKDIR; the
 child writes WORKDIR/<mode>.tflite for each mode ("float", "int8", "int16x8").
 """
+
 from __future__ import annotations
 
 import os
@@ -18,11 +19,12 @@ import numpy as np
 from host.errors import CommandError
 from host.paths import REPO_ROOT
 
-CALIBRATION_SAMPLES = 300   # training inputs in the representative dataset
+CALIBRATION_SAMPLES = 300  # training inputs in the representative dataset
 
 
-def convert(model, calibration: np.ndarray, modes: list[str], workdir: Path,
-            verbose: bool) -> dict[str, bytes]:
+def convert(
+    model, calibration: np.ndarray, modes: list[str], workdir: Path, verbose: bool
+) -> dict[str, bytes]:
     """Convert `model` once per mode; returns mode -> .tflite bytes."""
     import tensorflow as tf
 
@@ -30,15 +32,23 @@ def convert(model, calibration: np.ndarray, modes: list[str], workdir: Path,
     # becomes SHAPE + STRIDED_SLICE + PACK + RESHAPE operators.
     spec = tf.TensorSpec([1, *model.input_shape[1:]], tf.float32)
     serve = tf.function(lambda x: model(x, training=False), input_signature=[spec])
-    tf.saved_model.save(model, str(workdir / "saved_model"),
-                        signatures={"serving_default": serve.get_concrete_function()})
+    tf.saved_model.save(
+        model,
+        str(workdir / "saved_model"),
+        signatures={"serving_default": serve.get_concrete_function()},
+    )
     np.save(workdir / "calibration.npy", calibration.astype(np.float32))
     env = dict(os.environ, TF_USE_LEGACY_KERAS="1")
     if not verbose:
         env["TF_CPP_MIN_LOG_LEVEL"] = "3"
-    result = subprocess.run([sys.executable, "-m", "host.train.convert", str(workdir), *modes],
-                            cwd=REPO_ROOT, env=env, capture_output=not verbose, text=True,
-                            check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "host.train.convert", str(workdir), *modes],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=not verbose,
+        text=True,
+        check=False,
+    )
     if result.returncode != 0:
         if result.returncode < 0:
             reason = f"crashed with {signal.Signals(-result.returncode).name}"
@@ -68,7 +78,8 @@ def _convert_one(workdir: Path, mode: str) -> bytes:
             converter.inference_output_type = tf.int8
         else:
             converter.target_spec.supported_ops = [
-                tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
+                tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8
+            ]
             converter.inference_input_type = tf.int16
             converter.inference_output_type = tf.int16
     return converter.convert()

@@ -4,6 +4,7 @@ Folder format, for every task: `DATA/<label>/*.csv` or `DATA/<label>/*.wav`, one
 A CSV holds one recording, a row per sample and a column per channel (a first row that is not
 numeric is a header); a WAV holds one mono or multi-channel 16-bit recording.
 """
+
 from __future__ import annotations
 
 import csv
@@ -25,7 +26,7 @@ INPUT_SCALE = 1.0 / 64
 class Dataset:
     """Train/validation/test arrays plus what the sidecar says about them."""
 
-    task: str                     # "classify", "regress" or "anomaly"
+    task: str  # "classify", "regress" or "anomaly"
     labels: list[str]
     x_train: np.ndarray
     y_train: np.ndarray
@@ -53,19 +54,26 @@ def int8_extremes(shape: tuple[int, ...]) -> np.ndarray:
     return int8_features_to_input(np.stack([np.full(shape, -128), np.full(shape, 127)]))
 
 
-def split(count: int, rng: np.random.Generator, labels: np.ndarray | None = None,
-          fractions: tuple[float, float] = (0.7, 0.15)) -> tuple[np.ndarray, ...]:
+def split(
+    count: int,
+    rng: np.random.Generator,
+    labels: np.ndarray | None = None,
+    fractions: tuple[float, float] = (0.7, 0.15),
+) -> tuple[np.ndarray, ...]:
     """Indices of a seeded train/val/test split, stratified by label when labels are given."""
-    groups = [np.arange(count)] if labels is None else [np.flatnonzero(labels == v)
-                                                         for v in np.unique(labels)]
+    groups = (
+        [np.arange(count)]
+        if labels is None
+        else [np.flatnonzero(labels == v) for v in np.unique(labels)]
+    )
     train, val, test = [], [], []
     for group in groups:
         group = rng.permutation(group)
         n_train = int(round(len(group) * fractions[0]))
         n_val = max(1, int(round(len(group) * fractions[1])))
         train.append(group[:n_train])
-        val.append(group[n_train:n_train + n_val])
-        test.append(group[n_train + n_val:])
+        val.append(group[n_train : n_train + n_val])
+        test.append(group[n_train + n_val :])
     return tuple(np.sort(np.concatenate(part)) for part in (train, val, test))
 
 
@@ -75,8 +83,9 @@ def label_folders(root: Path, suffix: str | None = None) -> dict[str, list[Path]
         raise CommandError(f"{root}: no such dataset folder")
     folders = {}
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        files = sorted(p for p in folder.iterdir()
-                       if p.is_file() and p.suffix.lower() in (".csv", ".wav"))
+        files = sorted(
+            p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in (".csv", ".wav")
+        )
         if files:
             folders[folder.name] = files
     if not folders:
@@ -104,8 +113,10 @@ def read_csv(path: Path, channels: int) -> np.ndarray:
     values = []
     for number, row in enumerate(rows, start=1):
         if len(row) != channels:
-            raise CommandError(f"{path}: row {number} has {len(row)} values, expected "
-                               f"{channels} (rows must all have the same length)")
+            raise CommandError(
+                f"{path}: row {number} has {len(row)} values, expected "
+                f"{channels} (rows must all have the same length)"
+            )
         if not _numeric(row):
             raise CommandError(f"{path}: row {number} is not numeric: {','.join(row)}")
         values.append([float(cell) for cell in row])
@@ -117,11 +128,14 @@ def read_wav(path: Path, rate: int) -> np.ndarray:
     try:
         with wave.open(str(path), "rb") as handle:
             if handle.getsampwidth() != 2:
-                raise CommandError(f"{path}: {8 * handle.getsampwidth()}-bit samples; "
-                                   "need 16-bit PCM")
+                raise CommandError(
+                    f"{path}: {8 * handle.getsampwidth()}-bit samples; need 16-bit PCM"
+                )
             if handle.getframerate() != rate:
-                raise CommandError(f"{path}: {handle.getframerate()} Hz; need {rate} Hz "
-                                   f"(e.g. sox in.wav -r {rate} -b 16 out.wav)")
+                raise CommandError(
+                    f"{path}: {handle.getframerate()} Hz; need {rate} Hz "
+                    f"(e.g. sox in.wav -r {rate} -b 16 out.wav)"
+                )
             channels = handle.getnchannels()
             frames = handle.readframes(handle.getnframes())
     except (wave.Error, EOFError, OSError) as err:
@@ -134,7 +148,7 @@ def fit_length(samples: np.ndarray, length: int) -> np.ndarray:
     """Cut or zero-pad a recording (along axis 0) to `length` samples, centred."""
     if len(samples) >= length:
         start = (len(samples) - length) // 2
-        return samples[start:start + length]
+        return samples[start : start + length]
     pad = length - len(samples)
     widths = [(pad // 2, pad - pad // 2)] + [(0, 0)] * (samples.ndim - 1)
     return np.pad(samples, widths)
@@ -142,8 +156,10 @@ def fit_length(samples: np.ndarray, length: int) -> np.ndarray:
 
 def require_classes(labels: dict[str, list[Path]], root: Path, minimum: int = 2) -> None:
     if len(labels) < minimum:
-        raise CommandError(f"{root}: found only the class {', '.join(labels)}; "
-                           f"need at least {minimum} label folders")
+        raise CommandError(
+            f"{root}: found only the class {', '.join(labels)}; "
+            f"need at least {minimum} label folders"
+        )
 
 
 def _numeric(row: list[str]) -> bool:

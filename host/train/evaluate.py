@@ -3,6 +3,7 @@
 "int8" figures come from TensorFlow Lite's interpreter with its reference kernels, "tflm" from
 the `tflite-micro` runtime (the board's interpreter on the PC); the two must agree.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -15,8 +16,10 @@ from host.train.data import Dataset
 def quantize(x: np.ndarray, detail: dict) -> np.ndarray:
     """Float inputs -> the tensor's integer type with its scale and zero point."""
     dtype = np.dtype(detail["dtype"])
-    scales, zero_points = detail["quantization_parameters"]["scales"], \
-        detail["quantization_parameters"]["zero_points"]
+    scales, zero_points = (
+        detail["quantization_parameters"]["scales"],
+        detail["quantization_parameters"]["zero_points"],
+    )
     if dtype == np.float32 or len(scales) == 0:
         return x.astype(dtype)
     info = np.iinfo(dtype)
@@ -25,8 +28,10 @@ def quantize(x: np.ndarray, detail: dict) -> np.ndarray:
 
 
 def dequantize(q: np.ndarray, detail: dict) -> np.ndarray:
-    scales, zero_points = detail["quantization_parameters"]["scales"], \
-        detail["quantization_parameters"]["zero_points"]
+    scales, zero_points = (
+        detail["quantization_parameters"]["scales"],
+        detail["quantization_parameters"]["zero_points"],
+    )
     if q.dtype == np.float32 or len(scales) == 0:
         return q.astype(np.float32)
     return ((q.astype(np.float32) - zero_points[0]) * scales[0]).astype(np.float32)
@@ -61,7 +66,8 @@ def run_tflite(model: bytes, x: np.ndarray) -> np.ndarray:
         warnings.simplefilter("ignore", UserWarning)
         interpreter = tf.lite.Interpreter(
             model_content=model,
-            experimental_op_resolver_type=tf.lite.experimental.OpResolverType.BUILTIN_REF)
+            experimental_op_resolver_type=tf.lite.experimental.OpResolverType.BUILTIN_REF,
+        )
     interpreter.allocate_tensors()
     input_detail = interpreter.get_input_details()[0]
     output_detail = interpreter.get_output_details()[0]
@@ -70,8 +76,9 @@ def run_tflite(model: bytes, x: np.ndarray) -> np.ndarray:
         q = quantize(sample[None, ...].reshape(input_detail["shape"]), input_detail)
         interpreter.set_tensor(input_detail["index"], q)
         interpreter.invoke()
-        outputs.append(dequantize(interpreter.get_tensor(output_detail["index"]),
-                                  output_detail).reshape(-1))
+        outputs.append(
+            dequantize(interpreter.get_tensor(output_detail["index"]), output_detail).reshape(-1)
+        )
     return np.stack(outputs)
 
 
@@ -110,8 +117,11 @@ def score(dataset: Dataset, predict) -> dict:
     threshold = choose_threshold(val_scores, dataset.y_val)
     test_scores = anomaly_scores(dataset.x_test, predict(dataset.x_test))
     accuracy = np.mean((test_scores > threshold) == (dataset.y_test > 0.5))
-    return {"auc": round(auc(test_scores, dataset.y_test), 4),
-            "accuracy": round(float(accuracy), 4), "threshold": threshold}
+    return {
+        "auc": round(auc(test_scores, dataset.y_test), 4),
+        "accuracy": round(float(accuracy), 4),
+        "threshold": threshold,
+    }
 
 
 def headline(metrics: dict) -> tuple[str, float]:
@@ -120,4 +130,3 @@ def headline(metrics: dict) -> tuple[str, float]:
         if key in metrics:
             return key, metrics[key]
     raise KeyError("no metric")
-

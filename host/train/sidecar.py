@@ -1,4 +1,5 @@
 """NAME.json: the contract between a model, the board and the firmware builder."""
+
 from __future__ import annotations
 
 import hashlib
@@ -13,9 +14,12 @@ REFERENCE_PAIRS = 6
 
 
 def tensor_entry(tensor) -> dict:
-    return {"shape": tensor.shape, "dtype": tensor.dtype,
-            "scale": tensor.scale[0] if tensor.scale else 0.0,
-            "zero_point": tensor.zero_point[0] if tensor.zero_point else 0}
+    return {
+        "shape": tensor.shape,
+        "dtype": tensor.dtype,
+        "scale": tensor.scale[0] if tensor.scale else 0.0,
+        "zero_point": tensor.zero_point[0] if tensor.zero_point else 0,
+    }
 
 
 def reference_pairs(model: bytes, dataset: Dataset) -> list[dict]:

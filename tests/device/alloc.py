@@ -4,6 +4,7 @@ Prints `ARENA <arena_size> <arena_used>`, `INVOKE_DELTA <bytes>` (heap growth ov
 invokes, must be 0), `CYCLE_DELTA <bytes>` (heap growth over 1,000 create/invoke/close cycles),
 then `DONE`.
 """
+
 import gc
 
 from tinyml import Model

@@ -8,6 +8,7 @@ then `CASE <name> OK|<ExceptionType> <message>` for each misuse of the good mode
 (/rom/good.tflite, int8 in and out), `OUT good 0 0 <hex>` from the good model after all that,
 and `DONE`. The host decides which outcomes are allowed.
 """
+
 from array import array
 
 from tinyml import Model

@@ -6,6 +6,7 @@ Manifest lines: `<name> <inputs> <outputs> <sets>`; files `<name>.tflite` and
     OUT <name> <set> <output> <hex of the output tensor's bytes>
 or `ERR <name> <ExceptionType> <message>`, then `DONE`. The host compares with tflite-micro.
 """
+
 import os
 
 from tinyml import Model
@@ -37,7 +38,8 @@ def run(name, inputs, outputs, sets):
     model = Model(ROM + name + ".tflite")
     describe(name, "in", model.inputs)
     describe(name, "out", model.outputs)
-    # Sets in order on one model: models with state (LSTM) carry it between invokes, as on the host.
+    # Sets in order on one model: models with state (LSTM) carry it between invokes, as on the
+    # host.
     for k in range(sets):
         for i in range(inputs):
             load_input(model.input(i), "%s%s.s%d.in%d.bin" % (ROM, name, k, i))

@@ -1,10 +1,12 @@
-"""Zero copy: a model in /rom is used in place, so loading it grows the heap by far less than its size.
+"""Zero copy: a model in /rom is used in place, so loading it grows the heap by far less than its
+size.
 
 Prints `SIZE <model bytes>`, then `HEAP explicit <arena_size> <growth>` for a model given a
 preallocated arena (growth excludes the arena: only the interpreter's own objects count) and
 `HEAP auto <arena_size> <growth>` for one that sizes its own arena (on the heap or not, the port
 decides), `OUT big 0 0 <hex>` from invoking it, and `DONE`.
 """
+
 import gc
 import os
 

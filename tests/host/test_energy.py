@@ -1,4 +1,5 @@
 """host.energy's arithmetic, checked on a case worked by hand."""
+
 import pytest
 
 from host.boards import Power
@@ -23,8 +24,10 @@ def test_an_inference_longer_than_its_period_is_refused():
         estimate(PICO_LIKE, active_s=2.0, period_s=1.0, battery_mah=1000)
 
 
-@pytest.mark.parametrize("duty,seconds", [("1/s", 1), ("2/s", 0.5), ("1/10s", 10), ("6/min", 10),
-                                          ("1/h", 3600), ("1 / 0.5s", 0.5)])
+@pytest.mark.parametrize(
+    "duty,seconds",
+    [("1/s", 1), ("2/s", 0.5), ("1/10s", 10), ("6/min", 10), ("1/h", 3600), ("1 / 0.5s", 0.5)],
+)
 def test_duty(duty, seconds):
     assert period_seconds(duty) == pytest.approx(seconds)
 

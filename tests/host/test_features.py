@@ -1,4 +1,5 @@
 """The board's integer features (device/tinyml/features.py) against their numpy twin."""
+
 import subprocess
 import sys
 from array import array
@@ -14,14 +15,20 @@ pure = features.pure
 def _clips(rng: np.random.Generator) -> np.ndarray:
     t = np.arange(16000) / 16000
     tone = 12000 * np.sin(2 * np.pi * 440 * t) * (t > 0.3)
-    return np.clip(np.stack([
-        rng.integers(-32768, 32768, 16000),          # full-scale noise
-        rng.normal(0, 40, 16000),                     # quiet noise
-        np.zeros(16000),                              # digital silence
-        np.full(16000, -32768),                       # DC at the rail
-        tone + rng.normal(0, 200, 16000),             # a tone starting mid-clip
-        rng.normal(0, 3000, 16000) * np.sin(2 * np.pi * 3 * t),
-    ]), -32768, 32767).astype(np.int16)
+    return np.clip(
+        np.stack(
+            [
+                rng.integers(-32768, 32768, 16000),  # full-scale noise
+                rng.normal(0, 40, 16000),  # quiet noise
+                np.zeros(16000),  # digital silence
+                np.full(16000, -32768),  # DC at the rail
+                tone + rng.normal(0, 200, 16000),  # a tone starting mid-clip
+                rng.normal(0, 3000, 16000) * np.sin(2 * np.pi * 3 * t),
+            ]
+        ),
+        -32768,
+        32767,
+    ).astype(np.int16)
 
 
 def test_log_spectrogram_numpy_equals_pure():
@@ -36,8 +43,9 @@ def test_log_spectrogram_numpy_equals_pure():
 
 def test_vibration_and_motion_numpy_equal_pure():
     rng = np.random.default_rng(4)
-    vibration = np.concatenate([rng.normal(0, rng.uniform(1, 5000), (40, 1024)),
-                                np.zeros((1, 1024))]).astype(np.int64)
+    vibration = np.concatenate(
+        [rng.normal(0, rng.uniform(1, 5000), (40, 1024)), np.zeros((1, 1024))]
+    ).astype(np.int64)
     fast = features.vibration_features(vibration)
     for window, expected in zip(vibration, fast):
         out = [0] * 32
@@ -62,7 +70,7 @@ def test_spectrum_matches_a_float_fft():
     windowed = (frame - frame.sum() // 512) * np.asarray(tables.hann) / 32768
     power = np.abs(np.fft.fft(windowed)) ** 2
     edges = pure.KEYWORD_EDGES
-    expected = [np.log2(power[edges[i]:edges[i + 1]].sum()) * 4 - 96 for i in range(32)]
+    expected = [np.log2(power[edges[i] : edges[i + 1]].sum()) * 4 - 96 for i in range(32)]
     below = np.asarray(expected) - np.asarray(out)
     assert below.min() > -0.25 and below.max() < 1.25
 
@@ -101,7 +109,7 @@ def test_streaming_spectrogram_equals_log_spectrogram(monkeypatch):
         position += block
         if spec.full:
             first = (frames - pure.KEYWORD_FRAMES) * 320
-            expected = features.log_spectrogram(audio[first:first + 15872])[0]
+            expected = features.log_spectrogram(audio[first : first + 15872])[0]
             assert bytes(spec.view()) == expected.tobytes()
             checked += 1
     assert checked >= 3 and spec.count == frames == 1 + (len(audio) - 512) // 320
@@ -139,10 +147,16 @@ def test_micropython_gives_the_same_bytes(simulator, tmp_path):
     clip = _clips(np.random.default_rng(6))[4]
     (tmp_path / "clip.raw").write_bytes(clip.tobytes())
     (tmp_path / "check.py").write_text(MICROPYTHON_SCRIPT)
-    result = subprocess.run([binary, str(tmp_path / "check.py"), str(DEVICE_DIR),
-                             str(tmp_path / "clip.raw")], capture_output=True, text=True,
-                            check=True, timeout=600)
-    expected = (features.log_spectrogram(clip)[0].tobytes()
-                + features.vibration_features(clip[:1024].astype(np.int64))[0].tobytes()
-                + features.motion_features(clip[:384].reshape(1, 128, 3))[0].tobytes())
+    result = subprocess.run(
+        [binary, str(tmp_path / "check.py"), str(DEVICE_DIR), str(tmp_path / "clip.raw")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    expected = (
+        features.log_spectrogram(clip)[0].tobytes()
+        + features.vibration_features(clip[:1024].astype(np.int64))[0].tobytes()
+        + features.motion_features(clip[:384].reshape(1, 128, 3))[0].tobytes()
+    )
     assert result.stdout.split() == [expected.hex(), expected.hex(), "False"]

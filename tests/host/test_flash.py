@@ -1,5 +1,6 @@
 """`host flash` and host/uf2.py without hardware: UF2 files made here, a folder standing in
 for the bootloader drive, picotool and mpremote replaced by recorders."""
+
 from __future__ import annotations
 
 import subprocess
@@ -10,10 +11,10 @@ import pytest
 from host import boards, build, cli, flash, paths, uf2
 from host.errors import CommandError
 
-IMAGE = bytes(range(256)) * 5          # five 256-byte pages
+IMAGE = bytes(range(256)) * 5  # five 256-byte pages
 FLASH_BASE = 0x10000000
 PORT = "/dev/ttyACM0"
-MOUNT_POINTS = flash.mount_points       # the real one; the fixture hides the machine's mounts
+MOUNT_POINTS = flash.mount_points  # the real one; the fixture hides the machine's mounts
 BOARD_TOML = """name = "{board_id}"
 port = "{port}"
 mcu = "{mcu}"
@@ -24,7 +25,7 @@ romfs_bytes = 0
 target = "cortex_m_generic"
 arch = "cortex-m0plus"
 """
-BOARDS = {   # id: (port, mcu)
+BOARDS = {  # id: (port, mcu)
     "pico": ("rp2", "rp2040"),
     "pico2": ("rp2", "rp2350"),
     "oddchip": ("rp2", "rp2039"),
@@ -41,7 +42,8 @@ def fake_boards(tmp_path, monkeypatch):
     for board_id, (port, mcu) in BOARDS.items():
         (root / board_id).mkdir(parents=True)
         (root / board_id / "board.toml").write_text(
-            BOARD_TOML.format(board_id=board_id, port=port, mcu=mcu))
+            BOARD_TOML.format(board_id=board_id, port=port, mcu=mcu)
+        )
     monkeypatch.setattr(paths, "BOARDS_DIR", root)
     monkeypatch.setattr(flash.shutil, "which", lambda name: None)
     monkeypatch.setattr(flash, "mount_points", list)
@@ -65,7 +67,8 @@ def rp2350_uf2(tmp_path) -> Path:
 def make_drive(folder: Path, board_id_line: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "INFO_UF2.TXT").write_text(
-        f"UF2 Bootloader v3.0\nModel: Raspberry Pi RP2\n{board_id_line}\n")
+        f"UF2 Bootloader v3.0\nModel: Raspberry Pi RP2\n{board_id_line}\n"
+    )
     return folder
 
 
@@ -85,6 +88,7 @@ class Recorder:
 
 
 # --- UF2 files ---------------------------------------------------------------------------
+
 
 def test_written_uf2_reads_back(rp2040_uf2):
     blocks = uf2.read_blocks(rp2040_uf2)
@@ -107,8 +111,9 @@ def test_family_matches_board(rp2040_uf2, rp2350_uf2):
 
 def test_other_families_refused(tmp_path):
     esp = make_uf2(tmp_path / "esp.uf2", 0x1C5F21B0)
-    with pytest.raises(CommandError,
-                       match=r"UF2 for family 0x1c5f21b0, but the target is an RP2040"):
+    with pytest.raises(
+        CommandError, match=r"UF2 for family 0x1c5f21b0, but the target is an RP2040"
+    ):
         uf2.check_family(esp, "rp2040")
     wifi = make_uf2(tmp_path / "wifi.uf2", uf2.CYW43_FIRMWARE_FAMILY_ID)
     with pytest.raises(CommandError, match="CYW43"):
@@ -117,9 +122,16 @@ def test_other_families_refused(tmp_path):
 
 def _ignore_block() -> bytes:
     """pico-sdk's RP2350-E10 block: absolute family, numbered 0 of 2, tagged to be ignored."""
-    header = uf2.HEADER.pack(uf2.MAGIC_START0, uf2.MAGIC_START1,
-                             uf2.FLAG_FAMILY_ID_PRESENT | uf2.FLAG_EXTENSION_FLAGS_PRESENT,
-                             0x10FFFF00, 256, 0, 2, uf2.ABSOLUTE_FAMILY_ID)
+    header = uf2.HEADER.pack(
+        uf2.MAGIC_START0,
+        uf2.MAGIC_START1,
+        uf2.FLAG_FAMILY_ID_PRESENT | uf2.FLAG_EXTENSION_FLAGS_PRESENT,
+        0x10FFFF00,
+        256,
+        0,
+        2,
+        uf2.ABSOLUTE_FAMILY_ID,
+    )
     data = b"\xef" * 256 + uf2.EXTENSION_RP2_IGNORE_BLOCK.to_bytes(4, "little")
     return header + data.ljust(uf2.DATA_SIZE, b"\0") + uf2.MAGIC_END.to_bytes(4, "little")
 
@@ -144,24 +156,41 @@ def test_concatenated_images(tmp_path, rp2350_uf2):
 
 def _blocks(path: Path) -> list[bytes]:
     content = path.read_bytes()
-    return [content[i:i + uf2.BLOCK_SIZE] for i in range(0, len(content), uf2.BLOCK_SIZE)]
+    return [content[i : i + uf2.BLOCK_SIZE] for i in range(0, len(content), uf2.BLOCK_SIZE)]
 
 
-@pytest.mark.parametrize("corrupt, message", [
-    (lambda blocks: b"", "not a UF2 file: its size \\(0 bytes\\)"),
-    (lambda blocks: b"".join(blocks) + b"\0", "not a UF2 file: its size \\(2561 bytes\\)"),
-    (lambda blocks: b"".join(blocks)[:-100], "its size \\(2460 bytes\\)"),
-    (lambda blocks: blocks[0] + b"\0" * 4 + blocks[1][4:] + b"".join(blocks[2:]),
-     "block 1 \\(byte 512\\) has no UF2 magic"),
-    (lambda blocks: b"".join(blocks[:-1]) + blocks[-1][:-4] + b"\0" * 4,
-     "block 4 .* no UF2 magic"),
-    (lambda blocks: blocks[0] + b"".join(blocks[2:]), "block 1 is numbered 2 of 5, expected 1"),
-    (lambda blocks: b"".join(blocks[:4]), "truncated: it ends after block 3 of 5"),
-    (lambda blocks: b"".join(blocks[1:]), "block 0 is numbered 1 of 5, expected 0"),
-    (lambda blocks: blocks[1] + blocks[0] + b"".join(blocks[2:]), "out of order"),
-    (lambda blocks: blocks[0][:16] + (477).to_bytes(4, "little") + blocks[0][20:]
-     + b"".join(blocks[1:]), "claims 477 bytes of payload"),
-])
+@pytest.mark.parametrize(
+    "corrupt, message",
+    [
+        (lambda blocks: b"", "not a UF2 file: its size \\(0 bytes\\)"),
+        (lambda blocks: b"".join(blocks) + b"\0", "not a UF2 file: its size \\(2561 bytes\\)"),
+        (lambda blocks: b"".join(blocks)[:-100], "its size \\(2460 bytes\\)"),
+        (
+            lambda blocks: blocks[0] + b"\0" * 4 + blocks[1][4:] + b"".join(blocks[2:]),
+            "block 1 \\(byte 512\\) has no UF2 magic",
+        ),
+        (
+            lambda blocks: b"".join(blocks[:-1]) + blocks[-1][:-4] + b"\0" * 4,
+            "block 4 .* no UF2 magic",
+        ),
+        (
+            lambda blocks: blocks[0] + b"".join(blocks[2:]),
+            "block 1 is numbered 2 of 5, expected 1",
+        ),
+        (lambda blocks: b"".join(blocks[:4]), "truncated: it ends after block 3 of 5"),
+        (lambda blocks: b"".join(blocks[1:]), "block 0 is numbered 1 of 5, expected 0"),
+        (lambda blocks: blocks[1] + blocks[0] + b"".join(blocks[2:]), "out of order"),
+        (
+            lambda blocks: (
+                blocks[0][:16]
+                + (477).to_bytes(4, "little")
+                + blocks[0][20:]
+                + b"".join(blocks[1:])
+            ),
+            "claims 477 bytes of payload",
+        ),
+    ],
+)
 def test_malformed_uf2_refused(rp2040_uf2, corrupt, message):
     rp2040_uf2.write_bytes(corrupt(_blocks(rp2040_uf2)))
     with pytest.raises(CommandError, match=message):
@@ -184,10 +213,12 @@ def test_missing_file(tmp_path):
 
 # --- the bootloader drive ------------------------------------------------------------------
 
+
 def test_mount_points_parsed(tmp_path):
     mounts = tmp_path / "mounts"
-    mounts.write_text("/dev/sda1 / ext4 rw 0 0\n"
-                      "/dev/sdb1 /media/me/RPI\\040RP2 vfat rw,nosuid 0 0\n")
+    mounts.write_text(
+        "/dev/sda1 / ext4 rw 0 0\n/dev/sdb1 /media/me/RPI\\040RP2 vfat rw,nosuid 0 0\n"
+    )
     assert MOUNT_POINTS(mounts)[:2] == [Path("/"), Path("/media/me/RPI RP2")]
     assert Path("/") not in MOUNT_POINTS(tmp_path / "absent")
 
@@ -204,8 +235,11 @@ def test_drives_found_by_board_id(tmp_path):
 
 def test_drive_of_other_chip_refused(tmp_path, rp2040_uf2):
     rp2350 = make_drive(tmp_path / "RP2350", "Board-ID: RP2350")
-    with pytest.raises(CommandError, match=r"drive of an RP2350 \(Board-ID: RP2350\), but board "
-                                           r"pico is an RP2040"):
+    with pytest.raises(
+        CommandError,
+        match=r"drive of an RP2350 \(Board-ID: RP2350\), but board "
+        r"pico is an RP2040",
+    ):
         flash.flash("pico", firmware=rp2040_uf2, drive=rp2350)
     assert not (rp2350 / rp2040_uf2.name).exists()
     (tmp_path / "stick").mkdir()
@@ -249,8 +283,13 @@ def test_port_asks_micropython_for_bootloader(tmp_path, monkeypatch, rp2040_uf2)
     monkeypatch.setattr(flash.subprocess, "run", recorder)
     flash.flash("pico", firmware=rp2040_uf2, port=PORT, wait=5)
     assert len(recorder.calls) == 1
-    assert recorder.calls[0][-5:] == ["mpremote", "connect", PORT, "exec",
-                                      "import machine; machine.bootloader()"]
+    assert recorder.calls[0][-5:] == [
+        "mpremote",
+        "connect",
+        PORT,
+        "exec",
+        "import machine; machine.bootloader()",
+    ]
     assert (drive / rp2040_uf2.name).read_bytes() == rp2040_uf2.read_bytes()
 
 
@@ -265,13 +304,15 @@ def test_unreachable_port(monkeypatch, rp2040_uf2):
 
 # --- picotool ------------------------------------------------------------------------------
 
+
 def test_picotool_command_line(monkeypatch, rp2040_uf2):
     monkeypatch.setattr(flash.shutil, "which", lambda name: "/usr/bin/" + name)
     recorder = Recorder()
     monkeypatch.setattr(flash.subprocess, "run", recorder)
     flash.flash("pico", firmware=rp2040_uf2)
-    assert recorder.calls == [["/usr/bin/picotool", "load", "-x", str(rp2040_uf2), "-t", "uf2",
-                               "-f"]]
+    assert recorder.calls == [
+        ["/usr/bin/picotool", "load", "-x", str(rp2040_uf2), "-t", "uf2", "-f"]
+    ]
 
 
 def test_picotool_after_bootloader_request(monkeypatch, rp2040_uf2):
@@ -280,9 +321,10 @@ def test_picotool_after_bootloader_request(monkeypatch, rp2040_uf2):
     monkeypatch.setattr(flash.subprocess, "run", recorder)
     flash.flash("pico", firmware=rp2040_uf2, port=PORT)
     assert "mpremote" in recorder.calls[0]
-    assert recorder.calls[1:] == [["/usr/bin/picotool", "info"],
-                                  ["/usr/bin/picotool", "load", "-x", str(rp2040_uf2), "-t", "uf2",
-                                   "-f"]]
+    assert recorder.calls[1:] == [
+        ["/usr/bin/picotool", "info"],
+        ["/usr/bin/picotool", "load", "-x", str(rp2040_uf2), "-t", "uf2", "-f"],
+    ]
 
 
 def test_picotool_failure(monkeypatch, rp2040_uf2):
@@ -303,6 +345,7 @@ def test_family_checked_before_anything(monkeypatch, rp2350_uf2):
 
 # --- boards and the command line ---------------------------------------------------------
 
+
 def test_default_firmware_is_the_build(tmp_path, monkeypatch, rp2040_uf2):
     build_dir = tmp_path / "fw-pico"
     (build_dir / "mp").mkdir(parents=True)
@@ -315,14 +358,22 @@ def test_default_firmware_is_the_build(tmp_path, monkeypatch, rp2040_uf2):
     assert (drive / "firmware.uf2").read_bytes() == built.path.read_bytes()
 
 
-@pytest.mark.parametrize("board_id, message", [
-    ("unix", "nothing to flash: board unix runs in emulation"),
-    ("qemu_m4", "nothing to flash: board qemu_m4 runs in emulation"),
-    ("esp", "does not support esp32 boards yet"),
-    ("oddchip", ("board oddchip: mcu = 'rp2039' in board.toml, but an rp2 board's mcu is one "
-                 "of 'rp2040', 'rp2350'")),
-    ("nosuch", "unknown board nosuch"),
-])
+@pytest.mark.parametrize(
+    "board_id, message",
+    [
+        ("unix", "nothing to flash: board unix runs in emulation"),
+        ("qemu_m4", "nothing to flash: board qemu_m4 runs in emulation"),
+        ("esp", "does not support esp32 boards yet"),
+        (
+            "oddchip",
+            (
+                "board oddchip: mcu = 'rp2039' in board.toml, but an rp2 board's mcu is one "
+                "of 'rp2040', 'rp2350'"
+            ),
+        ),
+        ("nosuch", "unknown board nosuch"),
+    ],
+)
 def test_boards_that_cannot_be_flashed(board_id, message, rp2040_uf2):
     with pytest.raises(CommandError, match=message):
         flash.flash(board_id, firmware=rp2040_uf2)
@@ -340,6 +391,10 @@ def test_cli_error_path(tmp_path, rp2350_uf2, capsys):
 
 def test_cli_copies(tmp_path, rp2040_uf2, capsys):
     drive = make_drive(tmp_path / "RPI-RP2", "Board-ID: RPI-RP2")
-    assert cli.main(["flash", "--board", "pico", "--drive", str(drive),
-                     "--firmware", str(rp2040_uf2)]) == 0
+    assert (
+        cli.main(
+            ["flash", "--board", "pico", "--drive", str(drive), "--firmware", str(rp2040_uf2)]
+        )
+        == 0
+    )
     assert f"copied {rp2040_uf2} to {drive}" in capsys.readouterr().out

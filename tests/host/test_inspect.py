@@ -1,11 +1,13 @@
 """`host inspect` on a known model: TFLM's own float hello-world model shipped in the
 `tflite-micro` package (three dense layers: 1 -> 16 -> 16 -> 1)."""
+
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
 import tflite_micro
+
 from host import cli, inspect, paths
 from host.tflite_model import model_ops
 
@@ -41,13 +43,15 @@ def _board(root: Path, name: str, text: str) -> None:
     (root / name).mkdir(parents=True)
     (root / name / "board.toml").write_text(
         f'name = "{name}"\nport = "qemu"\nmcu = "cortex-m4"\n{text}'
-        '[tflm]\ntarget = "cortex_m_generic"\narch = "cortex-m4"\n')
+        '[tflm]\ntarget = "cortex_m_generic"\narch = "cortex-m4"\n'
+    )
 
 
 def test_board_fit_and_lacking_ops(tmp_path, monkeypatch, capsys):
-    _board(tmp_path, "big", "romfs_bytes = 2097152\nheap_bytes = 264000\n"
-                            'ops = ["FULLY_CONNECTED"]\n')
-    _board(tmp_path, "tiny", "romfs_bytes = 1000\nheap_bytes = 1000\nops = [\"CONV_2D\"]\n")
+    _board(
+        tmp_path, "big", 'romfs_bytes = 2097152\nheap_bytes = 264000\nops = ["FULLY_CONNECTED"]\n'
+    )
+    _board(tmp_path, "tiny", 'romfs_bytes = 1000\nheap_bytes = 1000\nops = ["CONV_2D"]\n')
     monkeypatch.setattr(paths, "BOARDS_DIR", tmp_path)
     assert cli.main(["inspect", str(KNOWN), "--board", "big", "--json"]) == 0
     board = json.loads(capsys.readouterr().out)["board"]
@@ -98,9 +102,14 @@ def test_arena_is_the_smallest_that_works():
     from host.tflite_model import measure_arena
 
     arena = measure_arena(KNOWN.read_bytes())
-    probe = ("import sys; from tflite_micro.python.tflite_micro import runtime\n"
-             "runtime.Interpreter.from_bytes(open(sys.argv[1], 'rb').read(), "
-             "arena_size=int(sys.argv[2])).invoke()")
-    smaller = subprocess.run([sys.executable, "-c", probe, str(KNOWN), str(arena - 16)],
-                             capture_output=True, check=False)
+    probe = (
+        "import sys; from tflite_micro.python.tflite_micro import runtime\n"
+        "runtime.Interpreter.from_bytes(open(sys.argv[1], 'rb').read(), "
+        "arena_size=int(sys.argv[2])).invoke()"
+    )
+    smaller = subprocess.run(
+        [sys.executable, "-c", probe, str(KNOWN), str(arena - 16)],
+        capture_output=True,
+        check=False,
+    )
     assert smaller.returncode != 0

@@ -1,6 +1,7 @@
 """`host train`: every recipe meets its bar, the sidecar keeps its promises, bad input is a
 one-line error. Trained models are cached (keyed by arguments and code), so only the first run
 after a change trains."""
+
 from __future__ import annotations
 
 import hashlib
@@ -18,16 +19,38 @@ from host.tflite_model import measure_arena, model_ops, read_model
 
 REPO = Path(__file__).resolve().parents[2]
 slow = pytest.mark.slow  # trains models (the first run; later runs hit the model cache)
-REQUIRED_KEYS = ("task", "labels", "inputs", "outputs", "preprocessing", "ops", "arena_bytes",
-                 "flash_bytes", "macs", "params", "sha256", "metrics", "reference")
+REQUIRED_KEYS = (
+    "task",
+    "labels",
+    "inputs",
+    "outputs",
+    "preprocessing",
+    "ops",
+    "arena_bytes",
+    "flash_bytes",
+    "macs",
+    "params",
+    "sha256",
+    "metrics",
+    "reference",
+)
 # recipe -> (metric, bar, higher is better)
-BARS = {"sine": ("mae", 0.08, False), "gesture": ("accuracy", 0.90, True),
-        "keyword": ("accuracy", 0.85, True), "anomaly": ("auc", 0.90, True)}
+BARS = {
+    "sine": ("mae", 0.08, False),
+    "gesture": ("accuracy", 0.90, True),
+    "keyword": ("accuracy", 0.85, True),
+    "anomaly": ("auc", 0.90, True),
+}
 
 
 def host(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "host", *args], cwd=REPO,
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "host", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if check and result.returncode != 0:
         raise AssertionError(f"host {' '.join(args)} failed:\n{result.stderr[-3000:]}")
     return result
@@ -50,7 +73,8 @@ def _load(models: Path, name: str) -> tuple[bytes, dict]:
     if not _available(name):
         pytest.skip("the keyword demo data needs espeak-ng (apt install espeak-ng)")
     return (models / f"{name}.tflite").read_bytes(), json.loads(
-        (models / f"{name}.json").read_text())
+        (models / f"{name}.json").read_text()
+    )
 
 
 @slow
@@ -76,7 +100,8 @@ def test_sidecar_contract(models, recipe):
         assert sidecar.get(key) not in (None, [], {}, ""), key
     assert sidecar["sha256"] == hashlib.sha256(model).hexdigest()
     assert [(op["name"], op["version"]) for op in sidecar["ops"]] == model_ops(
-        models / f"{recipe}.tflite")
+        models / f"{recipe}.tflite"
+    )
     info = read_model(model)
     assert sidecar["flash_bytes"] == len(model)
     assert (sidecar["macs"], sidecar["params"]) == (info.macs, info.params)
@@ -88,7 +113,8 @@ def test_sidecar_contract(models, recipe):
     for metric in ("accuracy", "auc", "mae"):
         if metric in sidecar["metrics"]["int8"]:
             assert sidecar["metrics"]["tflm"][metric] == pytest.approx(
-                sidecar["metrics"]["int8"][metric], abs=0.002)
+                sidecar["metrics"]["int8"][metric], abs=0.002
+            )
     # every reference pair is reproduced by the tflite-micro runtime
     assert len(sidecar["reference"]) >= 4
     interpreter = runtime.Interpreter.from_bytes(model, arena_size=sidecar["arena_bytes"])
@@ -119,8 +145,17 @@ def test_anomaly_threshold(models):
 @slow
 def test_same_seed_same_bytes(tmp_path):
     for run in ("a", "b"):
-        host("train", "sine", "--epochs", "3", "--seed", "7", "--no-cache",
-             "-o", str(tmp_path / run))
+        host(
+            "train",
+            "sine",
+            "--epochs",
+            "3",
+            "--seed",
+            "7",
+            "--no-cache",
+            "-o",
+            str(tmp_path / run),
+        )
     first, second = (tmp_path / run / "sine.tflite" for run in ("a", "b"))
     assert first.read_bytes() == second.read_bytes()
 
@@ -128,13 +163,27 @@ def test_same_seed_same_bytes(tmp_path):
 @slow
 def test_shrinking_steps(tmp_path):
     """--prune reaches its sparsity; --qat and --distill run and report their effect."""
-    host("train", "sine", "--epochs", "20", "--prune", "0.5", "--qat", "--distill",
-         "-o", str(tmp_path))
+    host(
+        "train",
+        "sine",
+        "--epochs",
+        "20",
+        "--prune",
+        "0.5",
+        "--qat",
+        "--distill",
+        "-o",
+        str(tmp_path),
+    )
     sidecar = json.loads((tmp_path / "sine.json").read_text())
     assert sidecar["metrics"]["sparsity"] >= 0.5
     steps = [step["step"] for step in sidecar["training"]["shrinking"]]
-    assert steps == ["distillation teacher", "prune 0.5", "quantization-aware training",
-                     "int8 quantization"]
+    assert steps == [
+        "distillation teacher",
+        "prune 0.5",
+        "quantization-aware training",
+        "int8 quantization",
+    ]
     assert sidecar["metrics"]["int8"]["mae"] <= 0.15
 
 
@@ -147,8 +196,16 @@ def test_float_int16x8_and_teacher_file(tmp_path):
     assert floats["inputs"][0]["dtype"] == "float32" and "int8" not in floats["metrics"]
     assert int16["inputs"][0]["dtype"] == "int16" and "int16x8" in int16["metrics"]
     # a teacher given as a file: the float model above
-    host("train", "sine", "--epochs", "3", "--distill", str(tmp_path / "f" / "sine.tflite"),
-         "-o", str(tmp_path / "d"))
+    host(
+        "train",
+        "sine",
+        "--epochs",
+        "3",
+        "--distill",
+        str(tmp_path / "f" / "sine.tflite"),
+        "-o",
+        str(tmp_path / "d"),
+    )
     taught = json.loads((tmp_path / "d" / "sine.json").read_text())
     teacher = taught["training"]["shrinking"][0]
     assert teacher["step"] == "distillation teacher" and teacher["params"] == 321
@@ -170,8 +227,17 @@ def _gesture_folder(root: Path, labels: list[str], per_label: int) -> None:
 @slow
 def test_custom_csv_folder(tmp_path):
     _gesture_folder(tmp_path / "moves", ["idle", "punch", "shake"], 20)
-    result = host("train", "--data", str(tmp_path / "moves"), "--task", "classify",
-                  "--epochs", "15", "-o", str(tmp_path / "out"))
+    result = host(
+        "train",
+        "--data",
+        str(tmp_path / "moves"),
+        "--task",
+        "classify",
+        "--epochs",
+        "15",
+        "-o",
+        str(tmp_path / "out"),
+    )
     sidecar = json.loads((tmp_path / "out" / "moves.json").read_text())
     assert sidecar["labels"] == ["idle", "punch", "shake"]
     assert sidecar["metrics"]["int8"]["accuracy"] >= 0.8
@@ -190,17 +256,20 @@ def _error(*args: str) -> str:
 
 def test_bad_input(tmp_path):
     assert "unknown recipe" in _error("train", "walk", "-o", str(tmp_path))
-    assert "no such dataset folder" in _error("train", "--data", str(tmp_path / "none"),
-                                              "--task", "classify", "-o", str(tmp_path))
+    assert "no such dataset folder" in _error(
+        "train", "--data", str(tmp_path / "none"), "--task", "classify", "-o", str(tmp_path)
+    )
     _gesture_folder(tmp_path / "one", ["punch"], 3)
-    assert "only the class punch" in _error("train", "--data", str(tmp_path / "one"),
-                                            "--task", "classify", "-o", str(tmp_path))
+    assert "only the class punch" in _error(
+        "train", "--data", str(tmp_path / "one"), "--task", "classify", "-o", str(tmp_path)
+    )
     ragged = tmp_path / "ragged"
     _gesture_folder(ragged, ["idle", "punch"], 3)
     with (ragged / "punch" / "1.csv").open("a") as handle:
         handle.write("1,2\n")
-    assert "same length" in _error("train", "--data", str(ragged), "--task", "classify",
-                                   "-o", str(tmp_path))
+    assert "same length" in _error(
+        "train", "--data", str(ragged), "--task", "classify", "-o", str(tmp_path)
+    )
     words = tmp_path / "words"
     for label in ("yes", "no"):
         (words / label).mkdir(parents=True)
@@ -210,7 +279,8 @@ def test_bad_input(tmp_path):
             handle.setframerate(16000)
             handle.writeframes(bytes(32000))
     (words / "no" / "broken.wav").write_bytes(b"RIFF\x00\x00not a wave file")
-    assert "unreadable WAV" in _error("train", "--data", str(words), "--task", "classify",
-                                      "-o", str(tmp_path))
+    assert "unreadable WAV" in _error(
+        "train", "--data", str(words), "--task", "classify", "-o", str(tmp_path)
+    )
     assert "--prune" in _error("train", "sine", "--prune", "1.5", "-o", str(tmp_path))
     assert "--task" in _error("train", "--data", str(ragged), "-o", str(tmp_path))

@@ -11,6 +11,7 @@ Every sensor has `channels`, `typecode`, `rate` (Hz), `scale` (unit per count), 
 `overruns` (samples the sensor had to drop), `read_into(sample)` (the newest sample),
 `available()` and `drain(window)`. IMUs also have `int_pin` and `enable_interrupt(...)`.
 """
+
 from array import array
 
 _IMU_ADDRESSES = (0x68, 0x69, 0x6A, 0x6B, 0x53, 0x1D)
@@ -78,12 +79,20 @@ def imu(i2c, addr=None, **kwargs):
             i2c.readfrom_mem_into(address, driver.WHO_AM_I_REG, byte)
             if byte[0] in driver.WHO_AM_I:
                 return driver(i2c, address, **kwargs)
-    raise OSError("no supported IMU (MPU6050/6500, LSM6DS3/DSOX, ADXL345) on the I2C bus;"
-                  " devices found at %s" % [hex(a) for a in present])
+    raise OSError(
+        "no supported IMU (MPU6050/6500, LSM6DS3/DSOX, ADXL345) on the I2C bus;"
+        " devices found at %s" % [hex(a) for a in present]
+    )
 
 
-_DRIVERS = {"MPU6050": "mpu6050", "LSM6DS": "lsm6ds", "ADXL345": "adxl345", "Mic": "mic",
-            "Analog": "analog", "Replay": "replay"}
+_DRIVERS = {
+    "MPU6050": "mpu6050",
+    "LSM6DS": "lsm6ds",
+    "ADXL345": "adxl345",
+    "Mic": "mic",
+    "Analog": "analog",
+    "Replay": "replay",
+}
 
 
 def __getattr__(name):

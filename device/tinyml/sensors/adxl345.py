@@ -6,10 +6,12 @@
 Samples are ax, ay, az in counts, typecode "h", in full-resolution mode: `scale` is
 1/256 g per count at every range. The 32-sample FIFO runs in stream mode.
 """
+
 from micropython import const
 
-from . import I2CDevice, clamp
 import tinyml.clock as clock
+
+from . import I2CDevice, clamp
 
 _DEVID = const(0x00)
 _THRESH_ACT = const(0x24)  # 62.5 mg/LSB
@@ -31,8 +33,7 @@ _FULL_RES = const(0x08)
 _MEASURE = const(0x08)
 _FIFO_STREAM = const(0x80)
 
-_RATES = {25: 0x08, 50: 0x09, 100: 0x0A, 200: 0x0B, 400: 0x0C, 800: 0x0D, 1600: 0x0E,
-          3200: 0x0F}
+_RATES = {25: 0x08, 50: 0x09, 100: 0x0A, 200: 0x0B, 400: 0x0C, 800: 0x0D, 1600: 0x0E, 3200: 0x0F}
 _RANGES = {2: 0, 4: 1, 8: 2, 16: 3}
 
 
@@ -45,8 +46,7 @@ class ADXL345(I2CDevice):
     channels = 3
     scale = 1 / 256
 
-    def __init__(self, i2c, addr=0x53, *, rate=100, range=2, gyro=False, fifo=True,
-                 int_pin=None):
+    def __init__(self, i2c, addr=0x53, *, rate=100, range=2, gyro=False, fifo=True, int_pin=None):
         super().__init__(i2c, addr)
         if gyro:
             raise ValueError("ADXL345: the chip has no gyroscope")

@@ -8,8 +8,10 @@ Each sample is the mean of `oversample` conversions (typecode "H", 0..65535, `sc
 no FIFO: a sample is taken when asked, at most one per period; periods missed in between
 are counted in `overruns`.
 """
-from . import Sensor
+
 import tinyml.clock as clock
+
+from . import Sensor
 
 
 class Analog(Sensor):

@@ -8,10 +8,12 @@ Samples are ax, ay, az (and gx, gy, gz with gyro=True) in counts, typecode "h";
 share configuration and data registers and differ in FIFO layout: the DS3 FIFO holds
 16-bit words, gyro first; the DSOX FIFO holds 7-byte records, each with a tag byte.
 """
+
 from micropython import const
 
-from . import I2CDevice, clamp
 import tinyml.clock as clock
+
+from . import I2CDevice, clamp
 
 _FIFO_CTRL3_DS3 = const(0x08)  # decimation: gyro bits 5:3, accel bits 2:0
 _FIFO_CTRL5_DS3 = const(0x0A)  # FIFO ODR bits 6:3, mode bits 2:0
@@ -52,13 +54,13 @@ class LSM6DS(I2CDevice):
     unit = "g"
     gyro_scale = 0.07
 
-    def __init__(self, i2c, addr=0x6A, *, rate=104, range=2, gyro=False, fifo=True,
-                 int_pin=None):
+    def __init__(self, i2c, addr=0x6A, *, rate=104, range=2, gyro=False, fifo=True, int_pin=None):
         super().__init__(i2c, addr)
         who = self._read8(_WHO_AM_I)
         if who not in self.WHO_AM_I:
-            raise OSError("LSM6DS: WHO_AM_I at 0x%02x is 0x%02x, not an LSM6DS3/DSOX"
-                          % (addr, who))
+            raise OSError(
+                "LSM6DS: WHO_AM_I at 0x%02x is 0x%02x, not an LSM6DS3/DSOX" % (addr, who)
+            )
         self.model = "LSM6DSOX" if who in _DSOX else "LSM6DS3"
         self.channels = 6 if gyro else 3
         self.int_pin = int_pin

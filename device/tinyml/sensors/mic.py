@@ -9,6 +9,7 @@ The microphone sends 24-bit samples in 32-bit slots; the callback keeps the top 
 fit are dropped whole and counted in `overruns`, so the callback only moves the ring's
 head and `drain` only its tail: neither has to stop the other.
 """
+
 from array import array
 
 from . import Sensor
@@ -37,8 +38,17 @@ class Mic(Sensor):
         from machine import I2S
 
         i2s_id, sck, ws, sd = self._i2s_args
-        self._i2s = I2S(i2s_id, sck=sck, ws=ws, sd=sd, mode=I2S.RX, bits=32,
-                        format=I2S.MONO, rate=self.rate, ibuf=16 * self._block)
+        self._i2s = I2S(
+            i2s_id,
+            sck=sck,
+            ws=ws,
+            sd=sd,
+            mode=I2S.RX,
+            bits=32,
+            format=I2S.MONO,
+            rate=self.rate,
+            ibuf=16 * self._block,
+        )
         self._i2s.irq(self._on_block)
         self._i2s.readinto(self._raw)  # with irq set, returns at once; the callback follows
 

@@ -6,10 +6,12 @@
 Samples are ax, ay, az (and gx, gy, gz with gyro=True) in counts, typecode "h";
 `scale` is g per count, `gyro_scale` degrees/s per count (+-2000 dps).
 """
+
 from micropython import const
 
-from . import I2CDevice, clamp
 import tinyml.clock as clock
+
+from . import I2CDevice, clamp
 
 _SMPLRT_DIV = const(0x19)
 _CONFIG = const(0x1A)
@@ -49,13 +51,13 @@ class MPU6050(I2CDevice):
     unit = "g"
     gyro_scale = 1 / 16.4
 
-    def __init__(self, i2c, addr=0x68, *, rate=100, range=2, gyro=False, fifo=True,
-                 int_pin=None):
+    def __init__(self, i2c, addr=0x68, *, rate=100, range=2, gyro=False, fifo=True, int_pin=None):
         super().__init__(i2c, addr)
         who = self._read8(_WHO_AM_I)
         if who not in self.WHO_AM_I:
-            raise OSError("MPU6050: WHO_AM_I at 0x%02x is 0x%02x, not an MPU6050/6500"
-                          % (addr, who))
+            raise OSError(
+                "MPU6050: WHO_AM_I at 0x%02x is 0x%02x, not an MPU6050/6500" % (addr, who)
+            )
         self.model = "MPU6500" if who == 0x70 else "MPU6050"
         self.channels = 6 if gyro else 3
         self.int_pin = int_pin
@@ -87,8 +89,9 @@ class MPU6050(I2CDevice):
     @rate.setter
     def rate(self, hz):
         if hz < 4 or hz > _INTERNAL_RATE or _INTERNAL_RATE % hz:
-            raise ValueError("MPU6050: rate must divide 1000 Hz, between 4 and 1000, not %r"
-                             % (hz,))
+            raise ValueError(
+                "MPU6050: rate must divide 1000 Hz, between 4 and 1000, not %r" % (hz,)
+            )
         self._write8(_SMPLRT_DIV, _INTERNAL_RATE // hz - 1)
         self._rate = hz
 
@@ -173,4 +176,3 @@ def _unpack_be(frame, offset, sample, index, count):
         value = (frame[offset] << 8) | frame[offset + 1]
         sample[index + k] = value - 0x10000 if value & 0x8000 else value
         offset += 2
-

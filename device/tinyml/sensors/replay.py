@@ -7,7 +7,8 @@
 CSV: one sample per row, one column per channel, values in physical units; a first row of
 names is a header; a column named `t` or `time` (seconds) gives the rate and is not a
 channel; otherwise pass `rate=`. WAV: PCM, 16-bit, any channel count, rate from the header,
-scale 1/32768; with typecode "H" the samples become ADC counts centred at 32768. The file is loaded whole when the Replay is made, so reading allocates
+scale 1/32768; with typecode "H" the samples become ADC counts centred at 32768. The file is
+loaded whole when the Replay is made, so reading allocates
 nothing.
 
 Sample i becomes available `i / rate` seconds after the Replay was made, by `tinyml.clock`
@@ -17,10 +18,12 @@ Samples not read in time are kept in a FIFO of `fifo` samples, like a chip's, an
 `int_pin` is a virtual pin that pulses on each sample ("data") or on motion, after
 `enable_interrupt`, so code that sleeps until an IMU interrupt runs unchanged.
 """
+
 from array import array
 
-from . import Sensor
 import tinyml.clock as clock
+
+from . import Sensor
 
 _INT_TYPECODES = "bBhHiIlL"
 
@@ -56,22 +59,24 @@ class Replay(Sensor):
         pos = 12
         fmt = None
         while pos + 8 <= len(data):
-            size = int.from_bytes(data[pos + 4:pos + 8], "little")
-            chunk = data[pos:pos + 4]
+            size = int.from_bytes(data[pos + 4 : pos + 8], "little")
+            chunk = data[pos : pos + 4]
             if chunk == b"fmt ":
-                fmt = data[pos + 8:pos + 8 + size]
+                fmt = data[pos + 8 : pos + 8 + size]
             elif chunk == b"data":
                 if fmt is None:
                     raise ValueError("Replay: %s has its data chunk before fmt" % path)
                 audio_format = int.from_bytes(fmt[0:2], "little")
                 bits = int.from_bytes(fmt[14:16], "little")
                 if audio_format != 1 or bits != 16:
-                    raise ValueError("Replay: %s must be 16-bit PCM (format %d, %d bits)"
-                                     % (path, audio_format, bits))
+                    raise ValueError(
+                        "Replay: %s must be 16-bit PCM (format %d, %d bits)"
+                        % (path, audio_format, bits)
+                    )
                 self.channels = int.from_bytes(fmt[2:4], "little")
                 self.rate = int.from_bytes(fmt[4:8], "little")
                 self.typecode = typecode
-                pcm = array("h", data[pos + 8:pos + 8 + (size & ~1)])
+                pcm = array("h", data[pos + 8 : pos + 8 + (size & ~1)])
                 if typecode == "h":
                     self._data = pcm
                     self.scale = 1 / 32768 if scale is None else scale
@@ -82,9 +87,10 @@ class Replay(Sensor):
                         self._data[i] = pcm[i] + 32768
                     self.scale = 1 / 65535 if scale is None else scale
                 else:
-                    raise ValueError("Replay: WAV samples are 16-bit: typecode 'h' (signed)"
-                                     " or 'H' (ADC counts, centred at 32768), not %r"
-                                     % (typecode,))
+                    raise ValueError(
+                        "Replay: WAV samples are 16-bit: typecode 'h' (signed)"
+                        " or 'H' (ADC counts, centred at 32768), not %r" % (typecode,)
+                    )
                 return
             pos += 8 + size + (size & 1)
         raise ValueError("Replay: %s has no data chunk" % path)
@@ -111,14 +117,17 @@ class Replay(Sensor):
                 if self.channels == 0:
                     self.channels = len(fields) - (time_column >= 0)
                 if len(fields) - (time_column >= 0) != self.channels:
-                    raise ValueError("Replay: %s line %d has %d fields, expected %d"
-                                     % (path, number, len(fields), self.channels))
+                    raise ValueError(
+                        "Replay: %s line %d has %d fields, expected %d"
+                        % (path, number, len(fields), self.channels)
+                    )
                 for k, field in enumerate(fields):
                     try:
                         value = float(field)
                     except ValueError:
-                        raise ValueError("Replay: %s line %d: %r is not a number"
-                                         % (path, number, field))
+                        raise ValueError(
+                            "Replay: %s line %d: %r is not a number" % (path, number, field)
+                        ) from None
                     if k == time_column:
                         if len(times) < 2:
                             times.append(value)
@@ -182,8 +191,9 @@ class Replay(Sensor):
         if event == "data":
             self.int_pin.events = range(self.samples)
         elif event == "motion":
-            self.int_pin.events = self._motion(threshold / self.scale,
-                                               _samples_for(duration_ms, self.rate))
+            self.int_pin.events = self._motion(
+                threshold / self.scale, _samples_for(duration_ms, self.rate)
+            )
         self.int_pin.restart()
 
     def clear_interrupt(self):
@@ -243,8 +253,10 @@ class VirtualPin:
             clock.remove_source(self)
             return
         now = clock.ticks_us()
-        while self._index < len(self.events) and clock.ticks_diff(
-                self._replay.sample_time_us(self.events[self._index]), now) < 0:
+        while (
+            self._index < len(self.events)
+            and clock.ticks_diff(self._replay.sample_time_us(self.events[self._index]), now) < 0
+        ):
             self._index += 1
         clock.add_source(self)
 

@@ -7,6 +7,7 @@ frequency ringing a structural resonance) and looseness (many harmonics and half
 a clipped waveform). The autoencoder learns healthy spectra only; its reconstruction error is
 the anomaly score and the threshold is chosen on validation data with both kinds.
 """
+
 from __future__ import annotations
 
 import math
@@ -25,14 +26,17 @@ RATE = features.pure.VIBRATION_RATE
 SAMPLES = features.pure.VIBRATION_SAMPLES
 FAULTS = ["imbalance", "bearing", "looseness"]
 HEALTHY_NAMES = ("normal", "healthy")
-COUNTS = {"train": 900, "val": 150, "test": 300}   # healthy windows; faults: as many, split
+COUNTS = {"train": 900, "val": 150, "test": 300}  # healthy windows; faults: as many, split
 
 
 def generate(kind: str, rng: np.random.Generator) -> np.ndarray:
     """One window of vibration (SAMPLES,) in milli-g, int."""
     t = np.arange(SAMPLES) / RATE
-    rotation = rng.uniform(20, 50)                 # 1200 .. 3000 rpm
-    phase = lambda: rng.uniform(0, 2 * math.pi)
+    rotation = rng.uniform(20, 50)  # 1200 .. 3000 rpm
+
+    def phase():
+        return rng.uniform(0, 2 * math.pi)
+
     one_x = rng.uniform(20, 60)
     signal = one_x * np.sin(2 * math.pi * rotation * t + phase())
     signal += rng.uniform(5, 20) * np.sin(4 * math.pi * rotation * t + phase())
@@ -49,12 +53,17 @@ def generate(kind: str, rng: np.random.Generator) -> np.ndarray:
         for start in np.arange(rng.uniform(0, period), SAMPLES, period):
             impacts[int(start)] += rng.uniform(0.7, 1.0)
         ring = np.exp(-np.arange(64) / rng.uniform(4, 10)) * np.sin(
-            2 * math.pi * resonance * np.arange(64) / RATE)
+            2 * math.pi * resonance * np.arange(64) / RATE
+        )
         signal += rng.uniform(60, 200) * np.convolve(impacts, ring)[:SAMPLES]
     elif kind == "looseness":
         for harmonic in np.arange(0.5, 10.5, 0.5):
-            signal += (one_x * rng.uniform(0.2, 0.8) / math.sqrt(harmonic)
-                       * np.sin(2 * math.pi * harmonic * rotation * t + phase()))
+            signal += (
+                one_x
+                * rng.uniform(0.2, 0.8)
+                / math.sqrt(harmonic)
+                * np.sin(2 * math.pi * harmonic * rotation * t + phase())
+            )
         limit = np.percentile(np.abs(signal), rng.uniform(70, 90))
         signal = np.clip(signal, -limit, limit)
     signal += rng.normal(0, rng.uniform(3, 12), SAMPLES)
@@ -76,18 +85,25 @@ def _from_folder(root: Path, rng: np.random.Generator) -> dict:
     datasets.require_classes(folders, root)
     healthy = [name for name in folders if name.lower() in HEALTHY_NAMES]
     if not healthy:
-        raise CommandError(f"{root}: anomaly data needs a folder of healthy recordings named "
-                           f"{' or '.join(HEALTHY_NAMES)}")
+        raise CommandError(
+            f"{root}: anomaly data needs a folder of healthy recordings named "
+            f"{' or '.join(HEALTHY_NAMES)}"
+        )
     windows, targets = [], []
     for label, paths in folders.items():
         for path in paths:
-            recording = (datasets.read_wav(path, RATE) if path.suffix.lower() == ".wav"
-                         else datasets.read_csv(path, channels=1)[:, 0])
+            recording = (
+                datasets.read_wav(path, RATE)
+                if path.suffix.lower() == ".wav"
+                else datasets.read_csv(path, channels=1)[:, 0]
+            )
             if len(recording) < SAMPLES:
-                raise CommandError(f"{path}: {len(recording)} samples; need at least {SAMPLES} "
-                                   f"({SAMPLES / RATE:.3f} s at {RATE} Hz)")
+                raise CommandError(
+                    f"{path}: {len(recording)} samples; need at least {SAMPLES} "
+                    f"({SAMPLES / RATE:.3f} s at {RATE} Hz)"
+                )
             for start in range(0, len(recording) - SAMPLES + 1, SAMPLES):
-                windows.append(recording[start:start + SAMPLES])
+                windows.append(recording[start : start + SAMPLES])
                 targets.append(0 if label in healthy else 1)
     windows, targets = np.stack(windows), np.asarray(targets)
     train, val, test = datasets.split(len(targets), rng, targets)
@@ -95,33 +111,46 @@ def _from_folder(root: Path, rng: np.random.Generator) -> dict:
     val = np.sort(np.concatenate([val, train[targets[train] == 1]]))
     train = train[targets[train] == 0]
     if min(len(train), len(test)) == 0 or len(set(targets[val])) < 2:
-        raise CommandError(f"{root}: too few recordings to split into train, validation and "
-                           "test sets with both healthy and faulty windows")
-    return {part: (windows[index], targets[index])
-            for part, index in (("train", train), ("val", val), ("test", test))}
+        raise CommandError(
+            f"{root}: too few recordings to split into train, validation and "
+            "test sets with both healthy and faulty windows"
+        )
+    return {
+        part: (windows[index], targets[index])
+        for part, index in (("train", train), ("val", val), ("test", test))
+    }
 
 
-def make_dataset(rng: np.random.Generator, data_dir: Path | None = None,
-                 task: str = TASK) -> Dataset:
+def make_dataset(
+    rng: np.random.Generator, data_dir: Path | None = None, task: str = TASK
+) -> Dataset:
     parts = _synthesize(rng) if data_dir is None else _from_folder(data_dir, rng)
     arrays = {}
     for part, (windows, targets) in parts.items():
-        arrays["x_" + part] = datasets.int8_features_to_input(
-            features.vibration_features(windows))
+        arrays["x_" + part] = datasets.int8_features_to_input(features.vibration_features(windows))
         arrays["y_" + part] = targets.astype(np.float32)
     bands = len(features.pure.VIBRATION_EDGES) - 1
     return Dataset(
-        task=TASK, labels=["healthy", "anomaly"], **arrays,
+        task=TASK,
+        labels=["healthy", "anomaly"],
+        **arrays,
         calibration_extra=datasets.int8_extremes((bands,)),
         preprocessing={
             "function": "tinyml.features.vibration_features",
-            "params": {"frame_log2": 8, "offset": 64,
-                       "edges": list(features.pure.VIBRATION_EDGES)},
-            "sample_rate_hz": RATE, "samples": SAMPLES, "sample_unit": "milli-g, int",
+            "params": {
+                "frame_log2": 8,
+                "offset": 64,
+                "edges": list(features.pure.VIBRATION_EDGES),
+            },
+            "sample_rate_hz": RATE,
+            "samples": SAMPLES,
+            "sample_unit": "milli-g, int",
             "input": "the int8 features are the input tensor as they are (scale 1/64, zero "
-                     "point 0)",
+            "point 0)",
             "score": "mean over the features of (dequantized output - features / 64) ** 2; "
-                     "anomaly when score > threshold"})
+            "anomaly when score > threshold",
+        },
+    )
 
 
 def build_model(dataset: Dataset, teacher: bool = False):
@@ -130,10 +159,12 @@ def build_model(dataset: Dataset, teacher: bool = False):
 
     bands = dataset.x_train.shape[1]
     widths = (32, 8) if teacher else (16, 6)
-    return keras.Sequential([
-        keras.Input(shape=(bands,)),
-        keras.layers.Dense(widths[0], activation="relu"),
-        keras.layers.Dense(widths[1], activation="relu"),
-        keras.layers.Dense(widths[0], activation="relu"),
-        keras.layers.Dense(bands),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input(shape=(bands,)),
+            keras.layers.Dense(widths[0], activation="relu"),
+            keras.layers.Dense(widths[1], activation="relu"),
+            keras.layers.Dense(widths[0], activation="relu"),
+            keras.layers.Dense(bands),
+        ]
+    )

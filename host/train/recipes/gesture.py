@@ -5,6 +5,7 @@ path into acceleration, adds gravity, turns it all into the sensor's frame at a 
 orientation, and adds sensor noise and offset; readings are milli-g integers, as an IMU
 driver gives them.
 """
+
 from __future__ import annotations
 
 import math
@@ -53,12 +54,15 @@ def _path(label: str, u: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def _rotation(rng: np.random.Generator) -> np.ndarray:
     """A random sensor orientation: yaw, pitch and roll within +-25 degrees."""
     yaw, pitch, roll = np.radians(rng.uniform(-25, 25, 3))
-    rz = np.array([[math.cos(yaw), -math.sin(yaw), 0], [math.sin(yaw), math.cos(yaw), 0],
-                   [0, 0, 1]])
-    ry = np.array([[math.cos(pitch), 0, math.sin(pitch)], [0, 1, 0],
-                   [-math.sin(pitch), 0, math.cos(pitch)]])
-    rx = np.array([[1, 0, 0], [0, math.cos(roll), -math.sin(roll)],
-                   [0, math.sin(roll), math.cos(roll)]])
+    rz = np.array(
+        [[math.cos(yaw), -math.sin(yaw), 0], [math.sin(yaw), math.cos(yaw), 0], [0, 0, 1]]
+    )
+    ry = np.array(
+        [[math.cos(pitch), 0, math.sin(pitch)], [0, 1, 0], [-math.sin(pitch), 0, math.cos(pitch)]]
+    )
+    rx = np.array(
+        [[1, 0, 0], [0, math.cos(roll), -math.sin(roll)], [0, math.sin(roll), math.cos(roll)]]
+    )
     return rz @ ry @ rx
 
 
@@ -72,7 +76,7 @@ def generate(label: str, rng: np.random.Generator) -> np.ndarray:
     acceleration = np.gradient(np.gradient(position, 1 / RATE, axis=0), 1 / RATE, axis=0)
     # an accelerometer measures acceleration minus gravity: +1 g upwards at rest
     specific_force = acceleration / _G * 1000 + np.array([0, 0, 1000.0])
-    reading = specific_force @ _rotation(rng)       # world -> sensor frame (R transposed)
+    reading = specific_force @ _rotation(rng)  # world -> sensor frame (R transposed)
     reading += rng.uniform(-60, 60, 3) + rng.normal(0, rng.uniform(5, 25), reading.shape)
     return np.clip(np.rint(reading), -4000, 4000).astype(np.int64)
 
@@ -96,25 +100,31 @@ def _from_folder(root: Path, rng: np.random.Generator, task: str) -> Dataset:
         try:
             values = [float(label) for label in labels]
         except ValueError as err:
-            raise CommandError(f"{root}: for --task regress every folder name must be the "
-                               f"number to predict ({err})") from err
+            raise CommandError(
+                f"{root}: for --task regress every folder name must be the "
+                f"number to predict ({err})"
+            ) from err
     windows, targets = [], []
     for index, label in enumerate(labels):
         for path in folders[label]:
             recording = datasets.read_csv(path, channels=3)
             # a short recording is padded with its own first and last readings (a still hand)
             padded = np.pad(recording, ((WINDOW, WINDOW), (0, 0)), mode="edge")
-            windows.append(datasets.fit_length(padded if len(recording) < WINDOW else recording,
-                                               WINDOW))
+            windows.append(
+                datasets.fit_length(padded if len(recording) < WINDOW else recording, WINDOW)
+            )
             targets.append(values[index] if task == "regress" else index)
     windows, targets = np.stack(windows), np.asarray(targets)
-    train, val, test = datasets.split(len(targets), rng,
-                                      None if task == "regress" else targets)
+    train, val, test = datasets.split(len(targets), rng, None if task == "regress" else targets)
     if min(len(train), len(val), len(test)) == 0:
-        raise CommandError(f"{root}: too few recordings to split into train, validation "
-                           "and test sets")
-    parts = {"train": (windows[train], targets[train]), "val": (windows[val], targets[val]),
-             "test": (windows[test], targets[test])}
+        raise CommandError(
+            f"{root}: too few recordings to split into train, validation and test sets"
+        )
+    parts = {
+        "train": (windows[train], targets[train]),
+        "val": (windows[val], targets[val]),
+        "test": (windows[test], targets[test]),
+    }
     return _dataset(task, ["value"] if task == "regress" else labels, parts)
 
 
@@ -127,20 +137,27 @@ def _dataset(task: str, labels: list[str], parts: dict) -> Dataset:
         else:
             arrays["y_" + part] = targets.astype(np.float32)[:, None]
     return Dataset(
-        task=task, labels=labels, **arrays,
+        task=task,
+        labels=labels,
+        **arrays,
         calibration_extra=datasets.int8_extremes((WINDOW * 3,)),
         preprocessing={
             "function": "tinyml.features.motion_features",
             "params": {"shift": 4},
-            "sample_rate_hz": RATE, "window": WINDOW, "channels": ["x", "y", "z"],
+            "sample_rate_hz": RATE,
+            "window": WINDOW,
+            "channels": ["x", "y", "z"],
             "sample_unit": "milli-g, int",
             "layout": "interleaved x, y, z; oldest sample first",
             "input": "the int8 features are the input tensor as they are (scale 1/64, zero "
-                     "point 0)"})
+            "point 0)",
+        },
+    )
 
 
-def make_dataset(rng: np.random.Generator, data_dir: Path | None = None,
-                 task: str = TASK) -> Dataset:
+def make_dataset(
+    rng: np.random.Generator, data_dir: Path | None = None, task: str = TASK
+) -> Dataset:
     return _synthesize(rng) if data_dir is None else _from_folder(data_dir, rng, task)
 
 
@@ -153,9 +170,13 @@ def build_model(dataset: Dataset, teacher: bool = False):
     classify = dataset.task == "classify"
     layers = [keras.Input(shape=(WINDOW * 3,)), keras.layers.Reshape((WINDOW, 1, 3))]
     for width in widths:
-        layers.append(keras.layers.Conv2D(width, (5, 1), strides=(2, 1), padding="same",
-                                          activation="relu"))
-    layers += [keras.layers.GlobalAveragePooling2D(),
-               keras.layers.Dense(len(dataset.labels) if classify else 1,
-                                  activation="softmax" if classify else None)]
+        layers.append(
+            keras.layers.Conv2D(width, (5, 1), strides=(2, 1), padding="same", activation="relu")
+        )
+    layers += [
+        keras.layers.GlobalAveragePooling2D(),
+        keras.layers.Dense(
+            len(dataset.labels) if classify else 1, activation="softmax" if classify else None
+        ),
+    ]
     return keras.Sequential(layers)

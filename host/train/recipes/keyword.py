@@ -4,6 +4,7 @@ Demo data is spoken by espeak-ng over several voices, speeds and pitches, placed
 time in the clip with a random gain over synthetic background noise (white, pink, brown,
 mains hum) at a random signal-to-noise ratio; "silence" is that noise alone.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -23,27 +24,65 @@ EPOCHS = 30
 RATE = features.pure.KEYWORD_RATE
 LABELS = ["yes", "no", "unknown", "silence"]
 PER_CLASS = 300
-UNKNOWN_WORDS = ["left", "right", "up", "down", "go", "stop", "on", "off", "cat", "dog",
-                 "bird", "house", "tree", "wow", "seven", "three", "happy", "bed", "nine",
-                 "yellow", "nose", "test"]
-VOICES = ["en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp", "en-029", "en-gb-x-gbclan",
-          "en-gb-x-gbcwmd", "en-us+f2", "en-us+f4", "en-gb+f3", "en-us+m3", "en-gb+m4"]
+UNKNOWN_WORDS = [
+    "left",
+    "right",
+    "up",
+    "down",
+    "go",
+    "stop",
+    "on",
+    "off",
+    "cat",
+    "dog",
+    "bird",
+    "house",
+    "tree",
+    "wow",
+    "seven",
+    "three",
+    "happy",
+    "bed",
+    "nine",
+    "yellow",
+    "nose",
+    "test",
+]
+VOICES = [
+    "en-us",
+    "en-gb",
+    "en-gb-scotland",
+    "en-gb-x-rp",
+    "en-029",
+    "en-gb-x-gbclan",
+    "en-gb-x-gbcwmd",
+    "en-us+f2",
+    "en-us+f4",
+    "en-gb+f3",
+    "en-us+m3",
+    "en-gb+m4",
+]
 
 
 def _speak(word: str, voice: str, speed: int, pitch: int) -> np.ndarray:
     """espeak-ng's rendering of `word`, resampled to 16 kHz, float in [-1, 1]."""
     from scipy.signal import resample_poly
 
-    result = subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch),
-                             "--stdout", word], capture_output=True, check=False)
+    result = subprocess.run(
+        ["espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch), "--stdout", word],
+        capture_output=True,
+        check=False,
+    )
     wav = result.stdout
     start = wav.find(b"data")
     if result.returncode != 0 or start < 0:
-        raise CommandError(f"espeak-ng failed for {word!r} ({voice}): "
-                           f"{result.stderr.decode(errors='replace').strip()}")
+        raise CommandError(
+            f"espeak-ng failed for {word!r} ({voice}): "
+            f"{result.stderr.decode(errors='replace').strip()}"
+        )
     # espeak-ng streams its WAV, so the header's lengths are placeholders: read to the end
     rate = int.from_bytes(wav[24:28], "little")
-    samples = np.frombuffer(wav[start + 8:], dtype="<i2").astype(np.float64) / 32768
+    samples = np.frombuffer(wav[start + 8 :], dtype="<i2").astype(np.float64) / 32768
     return resample_poly(samples, RATE, rate)
 
 
@@ -55,19 +94,20 @@ def _noise(rng: np.random.Generator) -> np.ndarray:
     pink = np.fft.irfft(spectrum / np.sqrt(freqs), RATE)
     brown = np.fft.irfft(spectrum / freqs, RATE)
     hum = np.sin(2 * np.pi * rng.choice([50, 60]) * np.arange(RATE) / RATE + rng.uniform(0, 6))
-    mix = sum(rng.uniform(0, 1) * part / (np.std(part) + 1e-12)
-              for part in (white, pink, brown, hum))
+    mix = sum(
+        rng.uniform(0, 1) * part / (np.std(part) + 1e-12) for part in (white, pink, brown, hum)
+    )
     return mix / (np.std(mix) + 1e-12)
 
 
 def _clip(speech: np.ndarray | None, rng: np.random.Generator) -> np.ndarray:
     """A 1 s int16 clip: speech (if any) at a random place and level, over noise."""
-    level = 10 ** rng.uniform(-2.3, -0.7)          # speech RMS, about -46 .. -14 dBFS
+    level = 10 ** rng.uniform(-2.3, -0.7)  # speech RMS, about -46 .. -14 dBFS
     clip = np.zeros(RATE)
     if speech is not None:
         speech = speech[:RATE]
         start = rng.integers(0, RATE - len(speech) + 1)
-        clip[start:start + len(speech)] = speech / (np.sqrt(np.mean(speech**2)) + 1e-9) * level
+        clip[start : start + len(speech)] = speech / (np.sqrt(np.mean(speech**2)) + 1e-9) * level
         noise_level = level / 10 ** (rng.uniform(10, 30) / 20)
     else:
         noise_level = 10 ** rng.uniform(-4.5, -1.5)
@@ -77,14 +117,23 @@ def _clip(speech: np.ndarray | None, rng: np.random.Generator) -> np.ndarray:
 
 def _synthesize(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     if shutil.which("espeak-ng") is None:
-        raise CommandError("espeak-ng not found; install it (apt install espeak-ng) or train "
-                           "on your own folder with --data DIR")
+        raise CommandError(
+            "espeak-ng not found; install it (apt install espeak-ng) or train "
+            "on your own folder with --data DIR"
+        )
     jobs = []
     for index, label in enumerate(LABELS[:3]):
         for _ in range(PER_CLASS):
             word = label if label != "unknown" else str(rng.choice(UNKNOWN_WORDS))
-            jobs.append((index, word, str(rng.choice(VOICES)), int(rng.integers(110, 230)),
-                         int(rng.integers(20, 80))))
+            jobs.append(
+                (
+                    index,
+                    word,
+                    str(rng.choice(VOICES)),
+                    int(rng.integers(110, 230)),
+                    int(rng.integers(20, 80)),
+                )
+            )
     datasets.say(f"synthesizing {len(jobs)} clips with espeak-ng")
     with ThreadPoolExecutor(max_workers=4) as pool:
         spoken = list(pool.map(lambda job: _speak(*job[1:]), jobs))
@@ -98,15 +147,16 @@ def _from_folder(root: Path) -> tuple[list[str], np.ndarray, np.ndarray]:
     folders = datasets.label_folders(root, ".wav")
     datasets.require_classes(folders, root)
     clips, targets = [], []
-    for index, (label, paths) in enumerate(folders.items()):
+    for index, paths in enumerate(folders.values()):
         for path in paths:
             clips.append(datasets.fit_length(datasets.read_wav(path, RATE), RATE))
             targets.append(index)
     return list(folders), np.stack(clips), np.asarray(targets)
 
 
-def make_dataset(rng: np.random.Generator, data_dir: Path | None = None,
-                 task: str = TASK) -> Dataset:
+def make_dataset(
+    rng: np.random.Generator, data_dir: Path | None = None, task: str = TASK
+) -> Dataset:
     if task != "classify":
         raise CommandError("WAV folders train keyword classifiers: use --task classify")
     if data_dir is None:
@@ -121,19 +171,33 @@ def make_dataset(rng: np.random.Generator, data_dir: Path | None = None,
     if min(len(train), len(val), len(test)) == 0:
         raise CommandError(f"{data_dir}: too few clips to split into train, validation and test")
     return Dataset(
-        task="classify", labels=labels,
-        x_train=inputs[train], y_train=onehot[train], x_val=inputs[val], y_val=onehot[val],
-        x_test=inputs[test], y_test=onehot[test],
+        task="classify",
+        labels=labels,
+        x_train=inputs[train],
+        y_train=onehot[train],
+        x_val=inputs[val],
+        y_val=onehot[val],
+        x_test=inputs[test],
+        y_test=onehot[test],
         calibration_extra=datasets.int8_extremes((features.pure.KEYWORD_FEATURES,)),
         preprocessing={
             "function": "tinyml.features.log_spectrogram",
-            "params": {"frame_log2": 9, "hop": 320, "offset": 96,
-                       "edges": list(features.pure.KEYWORD_EDGES)},
-            "sample_rate_hz": RATE, "samples": RATE, "sample_unit": "int16 PCM, mono",
-            "frames": features.pure.KEYWORD_FRAMES, "bands": len(features.pure.KEYWORD_EDGES) - 1,
+            "params": {
+                "frame_log2": 9,
+                "hop": 320,
+                "offset": 96,
+                "edges": list(features.pure.KEYWORD_EDGES),
+            },
+            "sample_rate_hz": RATE,
+            "samples": RATE,
+            "sample_unit": "int16 PCM, mono",
+            "frames": features.pure.KEYWORD_FRAMES,
+            "bands": len(features.pure.KEYWORD_EDGES) - 1,
             "layout": "frame-major: frame 0 bands 0..31, then frame 1, ...",
             "input": "the int8 features are the input tensor as they are (scale 1/64, zero "
-                     "point 0)"})
+            "point 0)",
+        },
+    )
 
 
 def build_model(dataset: Dataset, teacher: bool = False):
@@ -143,12 +207,14 @@ def build_model(dataset: Dataset, teacher: bool = False):
     frames = features.pure.KEYWORD_FRAMES
     bands = len(features.pure.KEYWORD_EDGES) - 1
     widths = (16, 32) if teacher else (8, 16)
-    return keras.Sequential([
-        keras.Input(shape=(frames * bands,)),
-        keras.layers.Reshape((frames, bands, 1)),
-        keras.layers.Conv2D(widths[0], 3, strides=2, padding="same", activation="relu"),
-        keras.layers.Conv2D(widths[1], 3, strides=2, padding="same", activation="relu"),
-        keras.layers.Flatten(),
-        keras.layers.Dropout(0.3),
-        keras.layers.Dense(len(dataset.labels), activation="softmax"),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input(shape=(frames * bands,)),
+            keras.layers.Reshape((frames, bands, 1)),
+            keras.layers.Conv2D(widths[0], 3, strides=2, padding="same", activation="relu"),
+            keras.layers.Conv2D(widths[1], 3, strides=2, padding="same", activation="relu"),
+            keras.layers.Flatten(),
+            keras.layers.Dropout(0.3),
+            keras.layers.Dense(len(dataset.labels), activation="softmax"),
+        ]
+    )

@@ -15,6 +15,7 @@ run it prints the heap bytes allocated per second of (virtual) sample time.
     BENCH_N=n BENCH_WHAT=step BENCH_MODEL=... BENCH_DATA=... \\
         valgrind --tool=callgrind FIRMWARE bench_gesture.py
 """
+
 import gc
 import os
 from array import array
@@ -40,7 +41,7 @@ with open("bench.csv", "w") as f:
     for _ in range(20):
         for row in rows:
             if row:
-                f.write(row[row.index(",") + 1:] + "\n")
+                f.write(row[row.index(",") + 1 :] + "\n")
 
 milli_g = array("h", bytes(2 * 3 * 128))
 inputs = array("b", bytes(3 * 128))
@@ -59,8 +60,15 @@ def ignore(scores):
 
 imu = Replay("bench.csv", rate=100, typecode="h", scale=RANGE_G / 32768, fifo=170)
 window = Window(128, channels=3, hop=32)
-pipe = Pipeline(imu, window, model, features=gesture_features, feature_buffer=inputs,
-                quantize=False, on_result=ignore)
+pipe = Pipeline(
+    imu,
+    window,
+    model,
+    features=gesture_features,
+    feature_buffer=inputs,
+    quantize=False,
+    on_result=ignore,
+)
 for _ in range(600):  # warm-up: the window fills, every hop offset's view is made
     pipe.step()
 
@@ -75,7 +83,6 @@ elif what == "features":
         gesture_features(view, inputs)
 else:
     run = model.invoke
-
 
 
 def measure(run, n):

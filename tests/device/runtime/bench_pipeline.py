@@ -7,6 +7,7 @@ the step's minus invoke's / 25.
 
     valgrind --tool=callgrind micropython bench_pipeline.py   (BENCH_N in the environment)
 """
+
 import gc
 import os
 

@@ -6,6 +6,7 @@ BENCH_WHAT gives the baselines the figure is read against: "loop" (the empty loo
 and "copy" (the sample's 3 values copied one by one into a preallocated array, the least a
 Python window could do per sample); default "push".
 """
+
 import os
 from array import array
 

@@ -1,4 +1,5 @@
 """Assertions for device test scripts: each prints one line per check; a failure raises."""
+
 import gc
 
 

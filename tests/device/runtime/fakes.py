@@ -5,8 +5,10 @@ The chip models implement what the datasheets say the drivers rely on: WHO_AM_I,
 configuration registers (kept, so tests read back what a driver wrote), data registers in
 the chip's byte order, the status bits, and the FIFO with its count, data port and overrun.
 """
-import uctypes
+
 from array import array
+
+import uctypes
 
 
 def _bytes_of(buf):
@@ -76,7 +78,7 @@ class Chip:
     def read_fifo(self, raw):
         # One word per transaction, as the drivers read it.
         word = self.fifo.pop(0) if self.fifo else bytes(self.FIFO_WORD)
-        raw[0:len(raw)] = word[0:len(raw)]
+        raw[0 : len(raw)] = word[0 : len(raw)]
 
 
 class MPU6050Chip(Chip):
@@ -137,7 +139,7 @@ class MPU6050Chip(Chip):
                 frame.append(v & 0xFF)
             self.fifo_bytes += frame
             if len(self.fifo_bytes) > self.FIFO_BYTES:
-                self.fifo_bytes = self.fifo_bytes[len(self.fifo_bytes) - self.FIFO_BYTES:]
+                self.fifo_bytes = self.fifo_bytes[len(self.fifo_bytes) - self.FIFO_BYTES :]
                 self.regs[0x3A] |= 0x10
 
 
@@ -195,7 +197,7 @@ class LSM6DSChip(Chip):
                 words += [_le(v) for v in (ax, ay, az)]
         self.fifo += words
         if len(self.fifo) > self.capacity:
-            del self.fifo[0:len(self.fifo) - self.capacity]
+            del self.fifo[0 : len(self.fifo) - self.capacity]
             self.overrun = True
 
 
@@ -229,7 +231,7 @@ class ADXL345Chip(Chip):
             word = self.fifo.pop(0)
         else:
             word = self.latest
-        raw[0:len(raw)] = word[0:len(raw)]
+        raw[0 : len(raw)] = word[0 : len(raw)]
 
     def sample(self, ax, ay, az):
         if not self.regs[0x2D] & 0x08:

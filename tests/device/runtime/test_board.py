@@ -1,19 +1,30 @@
 """tinyml.board on the simulator: sensors are replays of TINYML_DATA (the test sets it to
 board.csv in the working folder, which this script writes first)."""
+
 import os
 
 import check
 import tinyml.board as board
 
-check.eq("simulator board", (board.name, board.SIMULATOR, os.getenv("TINYML_DATA")), ("unix", True, "board.csv"))
+check.eq(
+    "simulator board",
+    (board.name, board.SIMULATOR, os.getenv("TINYML_DATA")),
+    ("unix", True, "board.csv"),
+)
 with open("board.csv", "w") as f:
     f.write("t,x,y,z\n")
     for i in range(10):
         f.write("%.2f,0,0,%.3f\n" % (i / 50, 1 + i / 100))
 imu = board.imu(rate=50, range=4)
-check.eq("an IMU-shaped replay", (imu.rate, imu.channels, imu.typecode, imu.scale), (50, 3, "h", 4 / 32768))
+check.eq(
+    "an IMU-shaped replay",
+    (imu.rate, imu.channels, imu.typecode, imu.scale),
+    (50, 3, "h", 4 / 32768),
+)
 check.eq("values in counts at the asked range", imu._data[2], 8192)
-check.true("the same replay on every call (it survives a simulated deep sleep)", board.imu(range=4) is imu)
+check.true(
+    "the same replay on every call (it survives a simulated deep sleep)", board.imu(range=4) is imu
+)
 check.raises("the recording's rate wins", ValueError, board.imu, rate=100)
 check.raises("gyro needs 6 columns", ValueError, board.imu, gyro=True)
 led = board.led()

@@ -9,7 +9,9 @@ from tinyml import Window
 chip = ADXL345Chip()
 other = MPU6050Chip(addr=0x69, who=0x12)  # something else answering on the bus
 imu = sensors.imu(FakeI2C(other, chip), rate=400, range=8)
-check.eq("found by DEVID, skipping the unknown chip", (type(imu).__name__, imu.channels), ("ADXL345", 3))
+check.eq(
+    "found by DEVID, skipping the unknown chip", (type(imu).__name__, imu.channels), ("ADXL345", 3)
+)
 check.eq("BW_RATE 400 Hz", chip.regs[0x2C], 0x0C)
 check.eq("full resolution, +-8 g", chip.regs[0x31], 0x08 | 0x02)
 check.eq("measuring", chip.regs[0x2D], 0x08)
@@ -29,8 +31,11 @@ for i in range(40):
 check.eq("32-entry FIFO, overrun counted", (imu.available(), imu.overruns), (32, 1))
 
 imu.enable_interrupt("motion", threshold=0.5)
-check.eq("activity: 62.5 mg/LSB, ac-coupled xyz, to INT1",
-         (chip.regs[0x24], chip.regs[0x27], chip.regs[0x2E], chip.regs[0x2F]), (8, 0xF0, 0x10, 0))
+check.eq(
+    "activity: 62.5 mg/LSB, ac-coupled xyz, to INT1",
+    (chip.regs[0x24], chip.regs[0x27], chip.regs[0x2E], chip.regs[0x2F]),
+    (8, 0xF0, 0x10, 0),
+)
 
 plain = sensors.ADXL345(FakeI2C(ADXL345Chip(addr=0x1D)), addr=0x1D, fifo=False)
 plain_chip = plain._i2c.chips[0x1D]
@@ -46,5 +51,9 @@ moved = trigger.Motion(wand, threshold=0.5)
 check.eq("motion trigger set up the chip", wired.regs[0x2E], 0x10)
 wired.regs[0x30] |= 0x10  # the chip saw activity and raised INT1
 wand.int_pin.edge()
-check.eq("taking the event clears the latched activity", (moved.take(), wired.regs[0x30] & 0x10), (True, 0))
+check.eq(
+    "taking the event clears the latched activity",
+    (moved.take(), wired.regs[0x30] & 0x10),
+    (True, 0),
+)
 check.done()

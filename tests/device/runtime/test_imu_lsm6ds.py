@@ -20,7 +20,9 @@ for who, model in ((0x6C, "LSM6DSOX"), (0x69, "LSM6DS3")):
     chip.sample(10, -20, 30, 1, 2, 3)
     sample = array("h", bytes(12))
     imu.read_into(sample)
-    check.eq(model + " data registers, accel first in the sample", list(sample), [10, -20, 30, 1, 2, 3])
+    check.eq(
+        model + " data registers, accel first in the sample", list(sample), [10, -20, 30, 1, 2, 3]
+    )
 
     check.eq(model + " that sample went into the FIFO too", imu.drain(Window(1, channels=6)), 1)
     win = Window(3, channels=6, hop=3)
@@ -28,11 +30,17 @@ for who, model in ((0x6C, "LSM6DSOX"), (0x69, "LSM6DS3")):
         chip.sample(i, i + 1, i + 2, -i, -i - 1, -i - 2)
     check.eq(model + " FIFO count in samples", imu.available(), 4)
     check.eq(model + " drain", (imu.drain(win), win.due), (3, True))
-    check.eq(model + " FIFO samples reassembled", list(win.view()),
-             [0, 1, 2, 0, -1, -2, 1, 2, 3, -1, -2, -3, 2, 3, 4, -2, -3, -4])
+    check.eq(
+        model + " FIFO samples reassembled",
+        list(win.view()),
+        [0, 1, 2, 0, -1, -2, 1, 2, 3, -1, -2, -3, 2, 3, 4, -2, -3, -4],
+    )
     imu.enable_interrupt("motion", threshold=0.25)
-    check.eq(model + " wake-up threshold FS/64 units, routed to INT1",
-             (chip.regs[0x5B], chip.regs[0x5E]), (8, 0x20))
+    check.eq(
+        model + " wake-up threshold FS/64 units, routed to INT1",
+        (chip.regs[0x5B], chip.regs[0x5E]),
+        (8, 0x20),
+    )
     check.eq(model + " wake-up enable", chip.regs[0x58], 0x80 if who == 0x6C else 0x10)
     imu.enable_interrupt("data")
     check.eq(model + " data ready on INT1", (chip.regs[0x0D], chip.regs[0x5E]), (0x01, 0))

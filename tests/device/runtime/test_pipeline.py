@@ -40,11 +40,22 @@ def double(view, out):
 
 # features, gated by a level trigger: only windows with a sample above 80
 results.clear()
-pipe = Pipeline(Replay("ramp.csv", rate=100, typecode="h"), Window(10, hop=10), FakeModel(10),
-                features=double, feature_buffer=array("h", bytes(20)), on_result=keep,
-                trigger=trigger.Threshold(80))
+pipe = Pipeline(
+    Replay("ramp.csv", rate=100, typecode="h"),
+    Window(10, hop=10),
+    FakeModel(10),
+    features=double,
+    feature_buffer=array("h", bytes(20)),
+    on_result=keep,
+    trigger=trigger.Threshold(80),
+)
 pipe.run()
-check.eq("features feed the model; the trigger gates it", results, [(2 * sum(range(80, 90)), 178), (2 * sum(range(90, 100)), 198)])
+check.eq(
+    "features feed the model; the trigger gates it",
+    results,
+    [(2 * sum(range(80, 90)), 178), (2 * sum(range(90, 100)), 198)],
+)
+
 
 # quantize=False: the features are the input tensor's integers, copied as they are
 class RawModel(FakeModel):
@@ -55,15 +66,29 @@ class RawModel(FakeModel):
 
 raw = RawModel(10)
 results.clear()
-Pipeline(Replay("ramp.csv", rate=100, typecode="i"), Window(10, typecode="i", hop=10), raw,
-         on_result=keep, quantize=False).run()
-check.eq("raw copy into the tensor's memory", (len(results), results[0], results[-1]),
-         (10, (sum(range(0, 10)), 9), (sum(range(90, 100)), 99)))
+Pipeline(
+    Replay("ramp.csv", rate=100, typecode="i"),
+    Window(10, typecode="i", hop=10),
+    raw,
+    on_result=keep,
+    quantize=False,
+).run()
+check.eq(
+    "raw copy into the tensor's memory",
+    (len(results), results[0], results[-1]),
+    (10, (sum(range(0, 10)), 9), (sum(range(90, 100)), 99)),
+)
 
 # duty cycle: sleep 200 ms, take the FIFO's samples, run on each window due
 results.clear()
-duty = Pipeline(Replay("ramp.csv", rate=100, typecode="h", fifo=16), Window(10, hop=10), FakeModel(10),
-                on_result=keep, policy="duty", duty_ms=200)
+duty = Pipeline(
+    Replay("ramp.csv", rate=100, typecode="h", fifo=16),
+    Window(10, hop=10),
+    FakeModel(10),
+    on_result=keep,
+    policy="duty",
+    duty_ms=200,
+)
 duty.run()
 check.eq("duty: asleep between windows", duty.asleep_ms, 1000)
 # 21 samples by the first wake, then 20 per wake, 19 at the end: a FIFO of 16 keeps 16
@@ -78,16 +103,48 @@ with open("taps.csv", "w") as f:
         f.write("%d\n" % (1000 if i in (50, 200) else 0))
 imu = Replay("taps.csv", rate=100, typecode="h")
 results.clear()
-event = Pipeline(imu, Window(20, hop=10), FakeModel(20), on_result=keep,
-                 trigger=trigger.Motion(imu, threshold=500), policy="event")
+event = Pipeline(
+    imu,
+    Window(20, hop=10),
+    FakeModel(20),
+    on_result=keep,
+    trigger=trigger.Motion(imu, threshold=500),
+    policy="event",
+)
 event.run()
 check.eq("event: one run per tap", event.invokes, 2)
 check.eq("event: each window holds its tap", results, [(1000, 0), (1000, 0)])
 check.true("event: slept until each tap", event.asleep_ms >= 1900, "(%d)" % event.asleep_ms)
 
-check.raises("event needs a trigger", ValueError, Pipeline, imu, Window(20), FakeModel(20), on_result=keep, policy="event")
-check.raises("unknown policy", ValueError, Pipeline, imu, Window(20), FakeModel(20), on_result=keep, policy="sometimes")
-check.raises("channels must match", ValueError, Pipeline, imu, Window(20, channels=3), FakeModel(60), on_result=keep)
+check.raises(
+    "event needs a trigger",
+    ValueError,
+    Pipeline,
+    imu,
+    Window(20),
+    FakeModel(20),
+    on_result=keep,
+    policy="event",
+)
+check.raises(
+    "unknown policy",
+    ValueError,
+    Pipeline,
+    imu,
+    Window(20),
+    FakeModel(20),
+    on_result=keep,
+    policy="sometimes",
+)
+check.raises(
+    "channels must match",
+    ValueError,
+    Pipeline,
+    imu,
+    Window(20, channels=3),
+    FakeModel(60),
+    on_result=keep,
+)
 
 # steady state: a long recording, many steps, no allocation
 with open("long.csv", "w") as f:
@@ -101,8 +158,13 @@ def ignore(result):
 
 
 imu3 = Replay("long.csv", rate=100, typecode="h")
-steady = Pipeline(imu3, Window(50, channels=3, hop=25), FakeModel(150), on_result=ignore,
-                  trigger=trigger.Any(trigger.Motion(imu3, threshold=10000), trigger.Every(250)))
+steady = Pipeline(
+    imu3,
+    Window(50, channels=3, hop=25),
+    FakeModel(150),
+    on_result=ignore,
+    trigger=trigger.Any(trigger.Motion(imu3, threshold=10000), trigger.Every(250)),
+)
 
 
 def steps(n):

@@ -1,4 +1,5 @@
 """Deep sleep on the simulator: the script starts again; retained memory and time go on."""
+
 import tinyml.clock as clock
 import tinyml.power as power
 

@@ -12,15 +12,25 @@ with open("imu.csv", "w") as f:
 
 start = clock.ticks_ms()
 imu = Replay("imu.csv", typecode="h", scale=1 / 16384, fifo=8)
-check.eq("rate from the time column; t is not a channel", (imu.rate, imu.channels, imu.columns),
-         (100, 3, ["x", "y", "z"]))
-check.eq("units to counts", (imu.samples, imu._data[3], imu._data[4], imu._data[5]), (50, 16, -8192, 16384))
+check.eq(
+    "rate from the time column; t is not a channel",
+    (imu.rate, imu.channels, imu.columns),
+    (100, 3, ["x", "y", "z"]),
+)
+check.eq(
+    "units to counts",
+    (imu.samples, imu._data[3], imu._data[4], imu._data[5]),
+    (50, 16, -8192, 16384),
+)
 check.eq("first sample at start", imu.available(), 1)
 sample = array("h", (0, 0, 0))
 imu.read_into(sample)
 imu.read_into(sample)  # waits for the second: virtual time advances 10 ms
-check.eq("blocking read advances virtual time", (list(sample), clock.ticks_diff(clock.ticks_ms(), start)),
-         ([16, -8192, 16384], 10))
+check.eq(
+    "blocking read advances virtual time",
+    (list(sample), clock.ticks_diff(clock.ticks_ms(), start)),
+    ([16, -8192, 16384], 10),
+)
 clock.sleep_ms(200)  # 20 samples recorded, FIFO holds 8
 check.eq("FIFO keeps the newest, counts the rest", (imu.available(), imu.overruns), (8, 12))
 win = Window(4, channels=3, hop=4)
@@ -50,12 +60,23 @@ check.raises("the recording ends", EOFError, drain_all)
 pcm = array("h", (0, 1000, -1000, 32767, -32768, 5, 6, 7))
 with open("a.wav", "wb") as f:
     f.write(b"RIFF" + (36 + 16).to_bytes(4, "little") + b"WAVE")
-    f.write(b"fmt " + (16).to_bytes(4, "little") + (1).to_bytes(2, "little") + (1).to_bytes(2, "little"))
-    f.write((16000).to_bytes(4, "little") + (32000).to_bytes(4, "little") + (2).to_bytes(2, "little"))
+    f.write(
+        b"fmt "
+        + (16).to_bytes(4, "little")
+        + (1).to_bytes(2, "little")
+        + (1).to_bytes(2, "little")
+    )
+    f.write(
+        (16000).to_bytes(4, "little") + (32000).to_bytes(4, "little") + (2).to_bytes(2, "little")
+    )
     f.write((16).to_bytes(2, "little"))
     f.write(b"data" + (16).to_bytes(4, "little") + bytes(pcm))
 mic = Replay("a.wav")
-check.eq("wav header", (mic.rate, mic.channels, mic.typecode, mic.scale, mic.samples), (16000, 1, "h", 1 / 32768, 8))
+check.eq(
+    "wav header",
+    (mic.rate, mic.channels, mic.typecode, mic.scale, mic.samples),
+    (16000, 1, "h", 1 / 32768, 8),
+)
 clock.sleep_us(1000)
 audio = Window(8, hop=8)
 check.eq("wav drain", (mic.drain(audio), list(audio.view())), (8, list(pcm)))

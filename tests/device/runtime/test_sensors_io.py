@@ -1,4 +1,5 @@
 """Analog input with oversampling, and the I2S microphone's callback, on fakes."""
+
 from array import array
 
 import check
@@ -18,7 +19,9 @@ clock.sleep_ms(10)
 check.eq("due after 10 ms", knob.available(), 1)
 clock.sleep_ms(40)
 win = Window(2, typecode="H")
-check.eq("ADC has no FIFO: one sample, missed periods counted", (knob.drain(win), knob.overruns), (1, 4))
+check.eq(
+    "ADC has no FIFO: one sample, missed periods counted", (knob.drain(win), knob.overruns), (1, 4)
+)
 check.raises("oversample >= 1", ValueError, Analog, adc, oversample=0)
 
 
@@ -42,7 +45,11 @@ mic._on_block(bus)
 check.eq("callback re-arms the read", bus.reads, 1)
 check.eq("block in the ring", mic.available(), 4)
 audio = Window(4, hop=2)
-check.eq("top 16 bits of each slot", (mic.drain(audio), list(audio.view())), (4, [1000, -1000, 32767, -32768]))
+check.eq(
+    "top 16 bits of each slot",
+    (mic.drain(audio), list(audio.view())),
+    (4, [1000, -1000, 32767, -32768]),
+)
 for _ in range(5):
     mic._on_block(bus)
 check.eq("full ring drops whole blocks, counted", (mic.available(), mic.overruns), (16, 4))

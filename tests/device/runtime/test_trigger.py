@@ -1,7 +1,7 @@
-import micropython
 from array import array
 
 import check
+import micropython
 import tinyml.clock as clock
 import tinyml.trigger as trigger
 from fakes import FakePin
@@ -10,7 +10,11 @@ from tinyml.sensors import Replay
 
 pin = FakePin()
 button = trigger.PinEdge(pin, edge="falling", debounce_ms=20)
-check.eq("pin irq set up hard, falling", (pin.trigger, pin.hard, button.pins), (FakePin.IRQ_FALLING, True, (pin,)))
+check.eq(
+    "pin irq set up hard, falling",
+    (pin.trigger, pin.hard, button.pins),
+    (FakePin.IRQ_FALLING, True, (pin,)),
+)
 pin.edge()
 check.eq("edge -> pending event", (button.events, button.take(), button.take()), (1, True, False))
 clock.sleep_ms(5)
@@ -20,7 +24,11 @@ clock.sleep_ms(30)
 pin.edge()
 clock.sleep_ms(30)
 pin.edge()
-check.eq("second event while pending: missed, counted", (button.events, button.missed, button.take()), (3, 1, True))
+check.eq(
+    "second event while pending: missed, counted",
+    (button.events, button.missed, button.take()),
+    (3, 1, True),
+)
 check.raises("bad edge", ValueError, trigger.PinEdge, FakePin(), edge="up")
 
 seen = []
@@ -120,7 +128,11 @@ with open("still.csv", "w") as f:
         f.write("0,0,%s\n" % ("1" if i != 50 else "1.8"))
 imu = Replay("still.csv", rate=100, typecode="h", scale=1 / 16384)
 moved = trigger.Motion(imu, threshold=0.5)
-check.eq("motion through the sensor's interrupt pin", (moved.pins, list(imu.int_pin.events)), ((imu.int_pin,), [50]))
+check.eq(
+    "motion through the sensor's interrupt pin",
+    (moved.pins, list(imu.int_pin.events)),
+    ((imu.int_pin,), [50]),
+)
 clock.sleep_ms(505)
 check.eq("pin fired the trigger", (moved.events, moved.take()), (1, True))
 
@@ -153,8 +165,11 @@ for z in (16384, 30000, 30000, 16384, 16384, 30000, 30000, 30000, 30000, 16384):
     win3.push(array("h", (0, 0, z)))
     lasting.poll(win3, 1)
     moves.append(lasting.take())
-check.eq("level motion lasting duration_ms", moves,
-         [False, False, False, False, False, False, False, True, True, False])
+check.eq(
+    "level motion lasting duration_ms",
+    moves,
+    [False, False, False, False, False, False, False, True, True, False],
+)
 
 # AudioLevel(hold=n) keeps firing while a loud sample is among the last n samples.
 held = trigger.AudioLevel(0.01, hold=4)
@@ -166,9 +181,21 @@ for value in (0, 5000, 0, 0, 0, 0, 0, -5000, 0):
     held.poll(win1, 1)
     plain.poll(win1, 1)
     fired.append((held.take(), plain.take()))
-check.eq("audio level held for 4 samples", fired,
-         [(False, False), (True, True), (True, False), (True, False), (True, False),
-          (False, False), (False, False), (True, True), (True, False)])
+check.eq(
+    "audio level held for 4 samples",
+    fired,
+    [
+        (False, False),
+        (True, True),
+        (True, False),
+        (True, False),
+        (True, False),
+        (False, False),
+        (False, False),
+        (True, True),
+        (True, False),
+    ],
+)
 blocks = []
 for values in ((0, 5000, 0), (0, 0), (0, 0, 0, 0)):
     for value in values:

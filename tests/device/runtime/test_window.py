@@ -1,5 +1,6 @@
 """tinyml.Window: the firmware's C window (_features.Window) and window.py's PyWindow, the
 same checks on both, then both driven by the same seeded random calls must agree at every step."""
+
 from array import array
 
 import check
@@ -11,8 +12,9 @@ def suite(Window, tag):
     dues = []
     for i in range(1, 8):
         dues.append(w.push(array("h", (i, -i))))
-    check.eq(tag + " due every hop once full", dues,
-             [False, False, False, True, False, True, False])
+    check.eq(
+        tag + " due every hop once full", dues, [False, False, False, True, False, True, False]
+    )
     check.eq(tag + " view oldest first", list(w.view()), [4, -4, 5, -5, 6, -6, 7, -7])
     check.eq(tag + " count", w.count, 7)
     check.eq(tag + " view is zero-copy", w.view()[0], 4)
@@ -21,8 +23,11 @@ def suite(Window, tag):
     for x in (0.5, 1.5, 2.5):
         mono.push(array("f", (x,)))
     check.eq(tag + " not full yet", (mono.full, mono.until_due()), (False, 2))
-    check.eq(tag + " float view, zeros before the first sample", list(mono.view()),
-             [0, 0, 0.5, 1.5, 2.5])
+    check.eq(
+        tag + " float view, zeros before the first sample",
+        list(mono.view()),
+        [0, 0, 0.5, 1.5, 2.5],
+    )
 
     # extend stops where a window is due, so no window is skipped
     ext = Window(8, hop=4)
@@ -31,8 +36,11 @@ def suite(Window, tag):
     check.eq(tag + " extend stops at the first full window", (taken, ext.due), (8, True))
     check.eq(tag + " window holds the first 8", list(ext.view()), list(range(100, 108)))
     taken = ext.extend(block, 8)
-    check.eq(tag + " then at each hop", (taken, ext.due, list(ext.view())),
-             (4, True, list(range(104, 112))))
+    check.eq(
+        tag + " then at each hop",
+        (taken, ext.due, list(ext.view())),
+        (4, True, list(range(104, 112))),
+    )
     taken = ext.extend(block, 12, 3)
     check.eq(tag + " count limits", (taken, ext.due, ext.until_due()), (3, False, 1))
     ext.clear()
@@ -50,21 +58,17 @@ def suite(Window, tag):
     imu_win = Window(100, channels=3, typecode="h", hop=25)
     sample = array("h", (1, 2, 3))
 
-
     def push_many(n):
         for _ in range(n):
             imu_win.push(sample)
-
 
     def view_many(n):
         for _ in range(n):
             imu_win.push(sample)
             imu_win.view()
 
-
     audio = Window(16000, typecode="h", hop=4000)
     chunk = array("h", range(256))
-
 
     def extend_many(n):
         for _ in range(n):
@@ -73,17 +77,20 @@ def suite(Window, tag):
                 audio.view()
                 audio.extend(chunk, taken)
 
-
     check.eq(tag + " push allocates nothing (10000 pushes)", check.allocated(push_many, 10000), 0)
     view_many(200)  # every start offset used once, so views are cached
-    check.eq(tag + " push + view allocate nothing once views are cached",
-             check.allocated(view_many, 10000), 0)
+    check.eq(
+        tag + " push + view allocate nothing once views are cached",
+        check.allocated(view_many, 10000),
+        0,
+    )
     extend_many(200)
     check.eq(tag + " extend + view allocate nothing", check.allocated(extend_many, 500), 0)
 
 
 def agree(seed, steps):
     """Random windows and calls, on both implementations; every observable must be equal."""
+
     def rand(n):
         nonlocal seed
         seed = (seed * 1103515245 + 12345) & 0x7FFFFFFF
@@ -94,8 +101,10 @@ def agree(seed, steps):
         length = 1 + rand(9)
         channels = 1 + rand(3)
         hop = 1 + rand(length)
-        wins = (window.Window(length, channels, typecode, hop),
-                window.PyWindow(length, channels, typecode, hop))
+        wins = (
+            window.Window(length, channels, typecode, hop),
+            window.PyWindow(length, channels, typecode, hop),
+        )
         for step in range(steps):
             op = rand(10)
             values = [rand(100) for _ in range(channels * (1 + rand(12)))]
@@ -118,11 +127,25 @@ def agree(seed, steps):
                     result = w.restart_hop()
                 else:
                     result = w.clear() if clear else None
-                results.append((result, w.count, w.due, w.full, w.until_due(), list(w.view()),
-                                w.length, w.channels, w.typecode, w.hop))
+                results.append(
+                    (
+                        result,
+                        w.count,
+                        w.due,
+                        w.full,
+                        w.until_due(),
+                        list(w.view()),
+                        w.length,
+                        w.channels,
+                        w.typecode,
+                        w.hop,
+                    )
+                )
             if results[0] != results[1]:
-                raise AssertionError("case %d step %d op %d: C %r, Python %r"
-                                     % (case, step, op, results[0], results[1]))
+                raise AssertionError(
+                    "case %d step %d op %d: C %r, Python %r"
+                    % (case, step, op, results[0], results[1])
+                )
     print("C and Python windows agree", seed)
 
 
