@@ -34,6 +34,7 @@ from pathlib import Path
 
 from host import romfs
 from host.errors import CommandError
+from host.ops import resolver_name
 
 APPS = "/apps"
 SLOTS = ("a", "b")
@@ -320,7 +321,7 @@ def refusals(app: App, board: BoardState, board_id: str) -> list[str]:
             )
             break
         for op in needed:
-            if board.ops is not None and op["name"] not in board.ops:
+            if board.ops is not None and resolver_name(op["name"]) not in board.ops:
                 problems.append(
                     f"{model.path.name} needs operator {op['name']} (version"
                     f" {op['version']}), which the board's firmware lacks; build"

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from pathlib import Path
 
+from host import sources
 from host.boards import Board, load_board
 from host.errors import CommandError
-from host.paths import src_dir
+from host.ops import RESOLVER_HEADER, resolver_name, resolver_ops
 from host.tflite_model import ModelInfo, measure_arena, read_model
 
 # Where TFLM's resolver declares every operator it can register (AddBuiltin(BuiltinOperator_X)).
-_RESOLVER_HEADER = Path("tflite-micro/tensorflow/lite/micro/micro_mutable_op_resolver.h")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -78,7 +77,11 @@ def board_report(board_id: str, info: ModelInfo, arena: int) -> dict:
     board = load_board(board_id)
     available, source = firmware_ops(board)
     used = sorted({name for name, _ in info.op_counts})
-    lacking = None if available is None else [name for name in used if name not in available]
+    lacking = (
+        None
+        if available is None
+        else [name for name in used if resolver_name(name) not in available]
+    )
     # romfs_bytes = 0: the board reads models from files (the simulator), no partition limit
     rom_ok = board.romfs_bytes == 0 or info.size <= board.romfs_bytes
     fits = rom_ok and arena <= board.heap_bytes and not lacking
@@ -98,10 +101,10 @@ def firmware_ops(board: Board) -> tuple[set[str] | None, str]:
     """The operators a board's firmware registers, and where that list comes from."""
     if board.ops is not None:
         return set(board.ops), "board.toml ops"
-    header = src_dir() / _RESOLVER_HEADER
-    if not header.is_file():
+    tflm = sources.source("tflite-micro").path
+    if not (tflm / RESOLVER_HEADER).is_file():
         return None, "unknown: TFLM sources missing (run `host setup`); op check skipped"
-    names = set(re.findall(r"AddBuiltin\(\s*BuiltinOperator_(\w+)", header.read_text()))
+    names = {name for _, name in resolver_ops(tflm)}
     return names, "every operator of TFLM's MicroMutableOpResolver"
 
 

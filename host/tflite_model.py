@@ -19,6 +19,7 @@ import numpy as np
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
 from host.errors import CommandError
+from host.ops import CUSTOM_PREFIX
 from host.paths import REPO_ROOT
 
 _OP_NAMES = {
@@ -177,7 +178,7 @@ def read_model(source: str | Path | bytes) -> ModelInfo:
         builtin = max(code.builtinCode, code.deprecatedBuiltinCode)
         name = _OP_NAMES.get(builtin, f"BUILTIN_{builtin}")
         if builtin == schema.BuiltinOperator.CUSTOM:
-            name = f"CUSTOM:{code.customCode.decode()}"
+            name = CUSTOM_PREFIX + code.customCode.decode()
         operator = Operator(
             name, int(code.version), [int(i) for i in op.inputs], [int(i) for i in op.outputs]
         )
