@@ -10,6 +10,7 @@ microseconds.
 With `--energy`, the cost of an invoke becomes seconds at the board's clock, and
 `host.energy` estimates the energy per inference and a battery's life for a duty cycle.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,9 +32,9 @@ class Bench:
     unit: str
     arena_size: int
     arena_used: int
-    c_loop: float       # per invoke
+    c_loop: float  # per invoke
     python_loop: float  # per invoke, the loop's own cost included
-    empty_loop: float   # per iteration of an empty Python loop
+    empty_loop: float  # per iteration of an empty Python loop
     heap_delta: int
 
     @property
@@ -54,15 +55,23 @@ def _unit(board: Board, port: str | None) -> tuple[str, float]:
     return "us", 1
 
 
-def bench(model: Path, board_id: str, port: str | None = None) -> Bench:
+def bench(
+    model: Path, board_id: str, port: str | None = None, *, reference_kernels: bool = False
+) -> Bench:
     if not model.is_file():
         raise CommandError(f"no such model: {model}")
-    firmware = None if port else build.firmware(board_id)
+    firmware = None if port else build.firmware(board_id, reference_kernels=reference_kernels)
     unit, scale = _unit(load_board(board_id), port)
     with tempfile.TemporaryDirectory(prefix="tinyml-bench-") as tmp:
         shutil.copy(model, Path(tmp) / "model.tflite")
-        result = run_script(board_id, SCRIPT, rom_dir=Path(tmp), icount=unit == "instructions",
-                            firmware=firmware, port=port)
+        result = run_script(
+            board_id,
+            SCRIPT,
+            rom_dir=Path(tmp),
+            icount=unit == "instructions",
+            firmware=firmware,
+            port=port,
+        )
     if result.returncode != 0:
         raise CommandError(f"the benchmark failed on the board:\n{result.output}")
     values = {}
@@ -70,11 +79,18 @@ def bench(model: Path, board_id: str, port: str | None = None) -> Bench:
         key, *fields = line.split() or [""]
         if fields and all(f.lstrip("-").isdigit() for f in fields):
             values[key] = [int(f) for f in fields]
-    missing = {"N", "ARENA", "C_LOOP_TICKS", "PY_LOOP_TICKS", "EMPTY_LOOP_TICKS",
-               "HEAP_DELTA"} - values.keys()
+    missing = {
+        "N",
+        "ARENA",
+        "C_LOOP_TICKS",
+        "PY_LOOP_TICKS",
+        "EMPTY_LOOP_TICKS",
+        "HEAP_DELTA",
+    } - values.keys()
     if missing:
-        raise CommandError(f"the benchmark printed no {', '.join(sorted(missing))}:\n"
-                           f"{result.output}")
+        raise CommandError(
+            f"the benchmark printed no {', '.join(sorted(missing))}:\n{result.output}"
+        )
     n = values["N"][0]
     return Bench(
         unit=unit,
@@ -90,13 +106,33 @@ def bench(model: Path, board_id: str, port: str | None = None) -> Bench:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", type=Path, help=".tflite model")
     parser.add_argument("--board", default="unix", help="board id (default: unix)")
-    parser.add_argument("--port", metavar="P", help="a real board's serial port (default: emulate it)")
-    parser.add_argument("--energy", action="store_true",
-                        help="estimate the energy per inference and the battery life (board.toml [power])")
-    parser.add_argument("--duty", default="1/s", metavar="RATE",
-                        help="with --energy: inferences per time, deep sleep between (default: 1/s)")
-    parser.add_argument("--battery-mah", type=float, default=1000, metavar="MAH",
-                        help="with --energy: the battery's capacity (default: 1000 mAh)")
+    parser.add_argument(
+        "--port", metavar="P", help="a real board's serial port (default: emulate it)"
+    )
+    parser.add_argument(
+        "--compare-kernels",
+        action="store_true",
+        help="also run a firmware with TFLM's reference kernels and print the ratio "
+        "(builds a second TFLM library once: minutes)",
+    )
+    parser.add_argument(
+        "--energy",
+        action="store_true",
+        help="estimate the energy per inference and the battery life (board.toml [power])",
+    )
+    parser.add_argument(
+        "--duty",
+        default="1/s",
+        metavar="RATE",
+        help="with --energy: inferences per time, deep sleep between (default: 1/s)",
+    )
+    parser.add_argument(
+        "--battery-mah",
+        type=float,
+        default=1000,
+        metavar="MAH",
+        help="with --energy: the battery's capacity (default: 1000 mAh)",
+    )
 
 
 def _seconds(b: Bench, board: Board) -> float:
@@ -104,7 +140,9 @@ def _seconds(b: Bench, board: Board) -> float:
     if b.unit == "us":
         return b.python_loop / 1e6
     if not board.clock_hz:
-        raise CommandError(f"boards/{board.id}/board.toml has no clock_hz to turn {b.unit} into time")
+        raise CommandError(
+            f"boards/{board.id}/board.toml has no clock_hz to turn {b.unit} into time"
+        )
     # On QEMU an instruction stands for a cycle: an estimate of a core that retires one
     # instruction per cycle.
     return b.python_loop / board.clock_hz
@@ -114,24 +152,49 @@ def run(args: argparse.Namespace) -> int:
     board = load_board(args.board)
     if args.energy:
         if board.power is None:
-            raise CommandError(f"boards/{board.id}/board.toml has no [power] currents for --energy")
+            raise CommandError(
+                f"boards/{board.id}/board.toml has no [power] currents for --energy"
+            )
         period = energy.period_seconds(args.duty)
     b = bench(args.model, args.board, args.port)
     digits = 3 if b.unit == "us" else 0
-    print(f"board {args.board}: {args.model.name}, arena {b.arena_used} used of {b.arena_size} bytes")
+    print(
+        f"board {args.board}: {args.model.name}, arena {b.arena_used} used of {b.arena_size} bytes"
+    )
     print(f"  invoke from a C loop       {b.c_loop:12.{digits}f} {b.unit}")
     print(f"  invoke from Python         {b.python_loop:12.{digits}f} {b.unit}")
-    print(f"  difference (the binding)   {b.overhead:12.{digits}f} {b.unit}"
-          f"  (an empty Python loop iteration: {b.empty_loop:.{digits}f})")
+    print(
+        f"  difference (the binding)   {b.overhead:12.{digits}f} {b.unit}"
+        f"  (an empty Python loop iteration: {b.empty_loop:.{digits}f})"
+    )
     print(f"  ratio Python / C           {b.ratio:12.3f}")
     print(f"  heap allocated by the Python loop of invokes: {b.heap_delta} bytes")
+    if args.compare_kernels:
+        if args.port:
+            raise CommandError(
+                "--compare-kernels builds and emulates two firmwares: leave out --port"
+            )
+        board_kernels = board.tflm.kernels or "reference"
+        ref = bench(args.model, args.board, reference_kernels=True)
+        print(f"kernels compared (invoke from a C loop, {b.unit}):")
+        print(f"  {board_kernels:<24} {b.c_loop:12.{digits}f}")
+        print(f"  {'reference':<24} {ref.c_loop:12.{digits}f}")
+        print(f"  ratio reference / {board_kernels:<8} {ref.c_loop / b.c_loop:9.2f}")
     if args.energy:
         e = energy.estimate(board.power, _seconds(b, board), period, args.battery_mah)
         p = board.power
         print(f"energy estimate (board.toml [power]: {p.source})")
-        print(f"  currents at {p.volts} V: active {p.active_ma} mA, deep sleep {p.deep_sleep_ma} mA")
-        print(f"  one inference              {e.active_s * 1e3:12.3f} ms at {board.clock_hz / 1e6:g} MHz,"
-              f" {e.millijoules:.4f} mJ")
+        print(
+            f"  currents at {p.volts} V: active {p.active_ma} mA, deep sleep {p.deep_sleep_ma} mA"
+        )
+        print(
+            f"  one inference              {e.active_s * 1e3:12.3f} ms"
+            f" at {board.clock_hz / 1e6:g} MHz,"
+            f" {e.millijoules:.4f} mJ"
+        )
         print(f"  one inference per {period:g} s  {e.average_ma:12.4f} mA on average")
-        print(f"  a {args.battery_mah:g} mAh battery lasts {e.battery_hours:,.0f} h ({e.battery_days:,.1f} days)")
+        print(
+            f"  a {args.battery_mah:g} mAh battery lasts {e.battery_hours:,.0f} h"
+            f" ({e.battery_days:,.1f} days)"
+        )
     return 0

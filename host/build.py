@@ -3,6 +3,7 @@
 TFLM is compiled by its own Makefile once per (pin, target, flags) into the cache; the
 firmware is rebuilt by MicroPython's make only when one of its inputs changed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,7 +15,7 @@ import shlex
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from host import __version__, ops, paths, sizes, sources, toolchains
@@ -31,7 +32,7 @@ JOBS = str(os.cpu_count() or 2)
 @dataclass(frozen=True)
 class Firmware:
     board: Board
-    path: Path          # the unix executable, or the firmware ELF
+    path: Path  # the unix executable, or the firmware ELF
     build_dir: Path
 
 
@@ -64,7 +65,11 @@ def _run(cmd: list[str], *, cwd: Path | None = None, log: Path, env: dict | None
         result = subprocess.run(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env=env)
     if result.returncode != 0:
         tail = log.read_text(errors="replace").splitlines()[-30:]
-        raise CommandError(f"build step failed: {shlex.join(cmd[:3])} ...\n" + "\n".join(tail) + f"\n(full log: {log})")
+        raise CommandError(
+            f"build step failed: {shlex.join(cmd[:3])} ...\n"
+            + "\n".join(tail)
+            + f"\n(full log: {log})"
+        )
 
 
 def _tool_env() -> dict:
@@ -102,8 +107,12 @@ def tflm_library(board: Board, *, asan: bool = False) -> TflmLibrary:
         make_vars["CC_TOOL"] = "gcc -fsanitize=address -fno-omit-frame-pointer"
         make_vars["CXX_TOOL"] = "g++ -fsanitize=address -fno-omit-frame-pointer"
     if board.tflm.cxx_headers:
-        make_vars["CXX_TOOL"] = shlex.join([*shlex.split(make_vars.get("CXX_TOOL", "g++")),
-                                            *_cxx_header_flags(board.tflm.cxx_headers)])
+        make_vars["CXX_TOOL"] = shlex.join(
+            [
+                *shlex.split(make_vars.get("CXX_TOOL", "g++")),
+                *_cxx_header_flags(board.tflm.cxx_headers),
+            ]
+        )
     lock = sources.load_lock()
     pins = [(s.name, s.wanted_stamp()) for s in lock if s.dest.startswith("tflite-micro")]
     make_options: list[str] = []
@@ -113,12 +122,18 @@ def tflm_library(board: Board, *, asan: bool = False) -> TflmLibrary:
         pins.append(("esp_nn.inc, esp_timer.h", _tree_digest(ESP_NN_DIR)))
     if _prints_with_eyalroz_printf(tflm_dir, board.tflm.target):
         make_vars["PRINTF_PATH"] = str(_printf_stand_in())
-    compiler = subprocess.run([toolchains.require(board.cross_prefix + "g++"), "--version"],
-                              capture_output=True, text=True).stdout
+    compiler = subprocess.run(
+        [toolchains.require(board.cross_prefix + "g++"), "--version"],
+        capture_output=True,
+        text=True,
+    ).stdout
     # make's options join the digest only when there are any, so that the libraries of the
     # boards without them keep their keys.
-    flags = _digest(sorted(make_vars.items()), *([make_options] if make_options else []),
-                    compiler.splitlines()[:1])
+    flags = _digest(
+        sorted(make_vars.items()),
+        *([make_options] if make_options else []),
+        compiler.splitlines()[:1],
+    )
     key = _digest(pins, flags)
     out = paths.build_dir() / f"tflm-{board.tflm.target}-{board.tflm.arch}-{key}"
     info_file = out / "library.json"
@@ -132,10 +147,18 @@ def tflm_library(board: Board, *, asan: bool = False) -> TflmLibrary:
     (out / FLAGS_FILE).write_text(flags)
     log = out / "build.log"
     assignments = [f"{k}={v}" for k, v in make_vars.items()] + [f"BASE_GENDIR={out / 'gen'}"]
-    print(f"building TFLM for {board.tflm.target}/{board.tflm.arch} (once per pin and flags; "
-          f"several minutes; log: {log})", file=sys.stderr, flush=True)
-    _run(["make", "-f", TFLM_MAKEFILE, *make_options, "-j", JOBS, *assignments, "microlite"],
-         cwd=tflm_dir, log=log, env=_tool_env())
+    print(
+        f"building TFLM for {board.tflm.target}/{board.tflm.arch} (once per pin and flags; "
+        f"several minutes; log: {log})",
+        file=sys.stderr,
+        flush=True,
+    )
+    _run(
+        ["make", "-f", TFLM_MAKEFILE, *make_options, "-j", JOBS, *assignments, "microlite"],
+        cwd=tflm_dir,
+        log=log,
+        env=_tool_env(),
+    )
     archives = list((out / "gen").glob("*/lib/libtensorflow-microlite.a"))
     if len(archives) != 1:
         raise CommandError(f"TFLM build made no library (see {log})")
@@ -144,9 +167,21 @@ def tflm_library(board: Board, *, asan: bool = False) -> TflmLibrary:
     printer = out / "print-flags.mk"
     printer.write_text("print-flags:\n\t@echo $(CXX)\n\t@echo $(CXXFLAGS) $(INCLUDES)\n")
     printed = subprocess.run(
-        ["make", "-s", "-f", TFLM_MAKEFILE, "-f", str(printer), *make_options, *assignments,
-         "print-flags"],
-        cwd=tflm_dir, capture_output=True, text=True, env=_tool_env(),
+        [
+            "make",
+            "-s",
+            "-f",
+            TFLM_MAKEFILE,
+            "-f",
+            str(printer),
+            *make_options,
+            *assignments,
+            "print-flags",
+        ],
+        cwd=tflm_dir,
+        capture_output=True,
+        text=True,
+        env=_tool_env(),
     )
     lines = [line for line in printed.stdout.splitlines() if line.strip()]
     if printed.returncode != 0 or len(lines) < 2:
@@ -163,18 +198,24 @@ def _cxx_header_flags(toolchain: str) -> list[str]:
     compiler that ships none (Debian's riscv64-unknown-elf-gcc). TFLM, built without
     exceptions and RTTI, uses only the headers' templates and inline functions."""
     gxx = toolchains.require(f"{toolchain}-g++")
-    probe = subprocess.run([gxx, "-x", "c++", "-E", "-v", "-"], input="", capture_output=True,
-                           text=True)
+    probe = subprocess.run(
+        [gxx, "-x", "c++", "-E", "-v", "-"], input="", capture_output=True, text=True
+    )
     lines = probe.stderr.splitlines()
     try:
-        search = lines[lines.index("#include <...> search starts here:") + 1:
-                       lines.index("End of search list.")]
+        search = lines[
+            lines.index("#include <...> search starts here:") + 1 : lines.index(
+                "End of search list."
+            )
+        ]
     except ValueError:
         raise CommandError(f"{gxx} did not list its include folders:\n{probe.stderr}") from None
     folders = [os.path.normpath(line.strip()) for line in search if "/c++/" in line]
     if not folders:
-        raise CommandError(f"{gxx} has no C++ library headers; install them with: "
-                           f"apt-get install -y libstdc++-{toolchain}-newlib")
+        raise CommandError(
+            f"{gxx} has no C++ library headers; install them with: "
+            f"apt-get install -y libstdc++-{toolchain}-newlib"
+        )
     return ["-nostdinc++", *[flag for folder in folders for flag in ("-isystem", folder)]]
 
 
@@ -199,7 +240,8 @@ def _esp_nn(make_vars: dict) -> list[str]:
         copy.parent.mkdir(parents=True, exist_ok=True)
         _write_if_changed(copy, (ESP_NN_DIR / copy.name).read_text())
     make_vars["OPTIMIZED_KERNEL_DIR_PREFIX"] = str(
-        sources.source("esp-tflite-micro").path / "tensorflow" / "lite" / "micro" / "kernels")
+        sources.source("esp-tflite-micro").path / "tensorflow" / "lite" / "micro" / "kernels"
+    )
     make_vars["ESP_NN_PATH"] = str(sources.source("esp-nn").path)
     make_vars["ESP_IDF_STAND_INS"] = str(header.parent)
     return ["-I", str(support)]
@@ -218,8 +260,11 @@ def _printf_stand_in() -> Path:
     root = paths.build_dir() / "tflm-printf-stand-in"
     header = root / "src" / "eyalroz_printf" / "src" / "printf" / "printf.h"
     header.parent.mkdir(parents=True, exist_ok=True)
-    _write_if_changed(header, "// host/build.py: the C library's vsnprintf for eyalroz/printf's.\n"
-                              "#include <stdio.h>\n#define vsnprintf_ vsnprintf\n")
+    _write_if_changed(
+        header,
+        "// host/build.py: the C library's vsnprintf for eyalroz/printf's.\n"
+        "#include <stdio.h>\n#define vsnprintf_ vsnprintf\n",
+    )
     source = root / "src" / "printf" / "printf.c"
     source.parent.mkdir(parents=True, exist_ok=True)
     _write_if_changed(source, "// host/build.py: nothing to compile (see printf.h).\n")
@@ -231,16 +276,22 @@ def _seed_tflm_build(out: Path, flags: str) -> None:
     patch set), so that TFLM's Makefile recompiles only the sources newer than their objects,
     and those that include a changed header (which its Makefile does not track). The archive
     is made anew from the current object list."""
-    finished = [flags_file.parent for flags_file in paths.build_dir().glob(f"tflm-*/{FLAGS_FILE}")
-                if flags_file.read_text() == flags and (flags_file.parent / "library.json").is_file()]
+    finished = [
+        flags_file.parent
+        for flags_file in paths.build_dir().glob(f"tflm-*/{FLAGS_FILE}")
+        if flags_file.read_text() == flags and (flags_file.parent / "library.json").is_file()
+    ]
     if not finished:
         return
     previous = max(finished, key=lambda folder: (folder / "library.json").stat().st_mtime)
     shutil.copytree(previous / "gen", out / "gen", symlinks=True)
     for archive in (out / "gen").glob("*/lib/libtensorflow-microlite.a"):
         archive.unlink()
-    _forget_stale_objects(out / "gen", sources.source("tflite-micro").path,
-                          since=(previous / "library.json").stat().st_mtime)
+    _forget_stale_objects(
+        out / "gen",
+        sources.source("tflite-micro").path,
+        since=(previous / "library.json").stat().st_mtime,
+    )
 
 
 _C_SUFFIXES = {".h", ".hpp", ".inc", ".c", ".cc", ".cpp"}
@@ -251,16 +302,30 @@ def _forget_stale_objects(gen: Path, tflm_dir: Path, since: float) -> None:
     """TFLM's Makefile knows no header dependencies, so it would keep objects compiled before
     a header changed (a new patch, a new pin). Delete every object whose source includes,
     directly or not, a header changed since the seed was built; make then recompiles them."""
-    files = [path for path in tflm_dir.rglob("*")
-             if path.suffix in _C_SUFFIXES and ".git" not in path.parts and "pigweed" not in path.parts]
-    affected = {path for path in files if path.suffix in {".h", ".hpp", ".inc"} and path.stat().st_mtime > since}
+    files = [
+        path
+        for path in tflm_dir.rglob("*")
+        if path.suffix in _C_SUFFIXES and ".git" not in path.parts and "pigweed" not in path.parts
+    ]
+    affected = {
+        path
+        for path in files
+        if path.suffix in {".h", ".hpp", ".inc"} and path.stat().st_mtime > since
+    }
     if not affected:
         return
-    includes = {path: [name.decode() for name in _INCLUDE.findall(path.read_bytes())] for path in files}
+    includes = {
+        path: [name.decode() for name in _INCLUDE.findall(path.read_bytes())] for path in files
+    }
     while True:
-        suffixes = {"/" + "/".join(path.parts[-depth:]) for path in affected for depth in range(1, 6)}
-        grown = {path for path, names in includes.items()
-                 if path not in affected and any("/" + name.lstrip("./") in suffixes for name in names)}
+        suffixes = {
+            "/" + "/".join(path.parts[-depth:]) for path in affected for depth in range(1, 6)
+        }
+        grown = {
+            path
+            for path, names in includes.items()
+            if path not in affected and any("/" + name.lstrip("./") in suffixes for name in names)
+        }
         if not grown:
             break
         affected |= grown
@@ -314,11 +379,17 @@ def _link_libraries(board: Board, glue: Path, library: TflmLibrary) -> list[str]
     gcc = toolchains.require(board.cross_prefix + "gcc")
     found = []
     for name in ("libm.a", "libc.a"):
-        path = subprocess.run([gcc, *cpu_flags, f"-print-file-name={name}"], capture_output=True, text=True).stdout.strip()
+        path = subprocess.run(
+            [gcc, *cpu_flags, f"-print-file-name={name}"], capture_output=True, text=True
+        ).stdout.strip()
         if not os.path.isabs(path):
-            raise CommandError(f"{gcc} has no {name}; install it with: apt-get install -y libnewlib-arm-none-eabi")
+            raise CommandError(
+                f"{gcc} has no {name}; install it with: apt-get install -y libnewlib-arm-none-eabi"
+            )
         found.append(path)
-    libgcc = subprocess.run([gcc, *cpu_flags, "-print-libgcc-file-name"], capture_output=True, text=True).stdout.strip()
+    libgcc = subprocess.run(
+        [gcc, *cpu_flags, "-print-libgcc-file-name"], capture_output=True, text=True
+    ).stdout.strip()
     return libs + found + [libgcc]
 
 
@@ -328,8 +399,10 @@ def _frozen_manifest(board: Board, gen: Path) -> Path:
     (gen / "tinyml").mkdir(exist_ok=True)
     _write_if_changed(gen / "tinyml" / "_board.py", board.device_module())
     lines = [f'include("{board.port_manifest}")'] if board.port_manifest else []
-    lines += [f'include("{paths.DEVICE_DIR / "manifest.py"}")',
-              f'module("tinyml/_board.py", base_path="{gen}")']
+    lines += [
+        f'include("{paths.DEVICE_DIR / "manifest.py"}")',
+        f'module("tinyml/_board.py", base_path="{gen}")',
+    ]
     manifest = gen / "manifest.py"
     _write_if_changed(manifest, "\n".join(lines) + "\n")
     return manifest
@@ -339,19 +412,39 @@ def _binary_name(board: Board) -> str:
     return {"unix": "micropython", "rp2": "firmware.uf2"}.get(board.port, "firmware.elf")
 
 
-def firmware(board_id: str, *, ops_from: list[Path] | None = None, asan: bool = False, quiet: bool = False) -> Firmware:
-    """Build (or reuse) the firmware for a board and return where it is."""
+def firmware(
+    board_id: str,
+    *,
+    ops_from: list[Path] | None = None,
+    asan: bool = False,
+    quiet: bool = False,
+    reference_kernels: bool = False,
+) -> Firmware:
+    """Build (or reuse) the firmware for a board and return where it is. With
+    `reference_kernels`, TFLM's reference kernels replace the board's optimized ones (to
+    measure what those are worth: `host bench --compare-kernels`)."""
     board = load_board(board_id)
+    if reference_kernels:
+        board = replace(board, tflm=replace(board.tflm, kernels=None))
     ops_from = [Path(p).resolve() for p in ops_from or []]
     library = tflm_library(board, asan=asan)
     selected = firmware_ops(ops_from)
-    variant = _digest(board_id, asan, [name for _, name in selected])
+    variant = _digest(
+        board_id,
+        asan,
+        [name for _, name in selected],
+        *(["reference"] if reference_kernels else []),
+    )
     out = paths.build_dir() / f"fw-{board_id}-{variant}"
     out.mkdir(parents=True, exist_ok=True)
     micropython = sources.source("micropython")
     archive = library.archive.stat()
     inputs = _digest(
-        micropython.rev, library.archive, archive.st_size, archive.st_mtime_ns, _tree_digest(*board.folders, paths.NATIVE_MODULES_DIR, paths.DEVICE_DIR),
+        micropython.rev,
+        library.archive,
+        archive.st_size,
+        archive.st_mtime_ns,
+        _tree_digest(*board.folders, paths.NATIVE_MODULES_DIR, paths.DEVICE_DIR),
         __version__,
     )
     stamp = out / "inputs.stamp"
@@ -370,8 +463,21 @@ def firmware(board_id: str, *, ops_from: list[Path] | None = None, asan: bool = 
     glue = gen / "tflm_glue.o"
     # NDEBUG: the flatbuffers accessors' assert() would pull the C library's stdio and exit
     # into bare-metal firmware; the glue runs the flatbuffer verifier instead.
-    _run([*library.cxx, *library.cxxflags, "-O2", "-DNDEBUG", f"-I{gen}", f"-I{glue_src.parent}", "-c", str(glue_src), "-o", str(glue)],
-         log=log)
+    _run(
+        [
+            *library.cxx,
+            *library.cxxflags,
+            "-O2",
+            "-DNDEBUG",
+            f"-I{gen}",
+            f"-I{glue_src.parent}",
+            "-c",
+            str(glue_src),
+            "-o",
+            str(glue),
+        ],
+        log=log,
+    )
     libs = _link_libraries(board, glue, library)
     manifest = _frozen_manifest(board, gen)
     # The link inputs are not dependencies MicroPython's build knows: remove the binary to
@@ -402,10 +508,17 @@ def firmware(board_id: str, *, ops_from: list[Path] | None = None, asan: bool = 
 def firmware_sizes(fw: Firmware) -> sizes.FirmwareSizes:
     """Where the firmware's flash and RAM go (boards with flash: the linker's map)."""
     elf = fw.build_dir / "mp" / "firmware.elf"
-    nm = subprocess.run([toolchains.require("arm-none-eabi-nm"), str(elf)], capture_output=True,
-                        text=True, check=True).stdout
-    symbols = {fields[2]: int(fields[0], 16) for fields in map(str.split, nm.splitlines())
-               if len(fields) == 3}
+    nm = subprocess.run(
+        [toolchains.require("arm-none-eabi-nm"), str(elf)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    symbols = {
+        fields[2]: int(fields[0], 16)
+        for fields in map(str.split, nm.splitlines())
+        if len(fields) == 3
+    }
     return sizes.firmware_sizes(fw.board, elf.with_suffix(".elf.map"), symbols)
 
 
@@ -419,15 +532,25 @@ def _check_fits(fw: Firmware) -> None:
         raise CommandError(
             f"the firmware is {measured.firmware:,} B, but boards/{board.id}/board.toml leaves it "
             f"{room:,} B before the ROMFS and filesystem partitions: build with --ops-from "
-            "MODEL... to keep only the operators your models use, or shrink the partitions")
+            "MODEL... to keep only the operators your models use, or shrink the partitions"
+        )
     if measured.heap < board.heap_bytes:
         raise CommandError(
             f"the firmware leaves a {measured.heap:,} B heap, less than heap_bytes = "
-            f"{board.heap_bytes:,} in boards/{board.id}/board.toml: lower heap_bytes")
+            f"{board.heap_bytes:,} in boards/{board.id}/board.toml: lower heap_bytes"
+        )
 
 
-def _build_make_port(board: Board, micropython: Path, build: Path, manifest: Path, libs: list[str],
-                     settings: dict, asan: bool, log: Path) -> None:
+def _build_make_port(
+    board: Board,
+    micropython: Path,
+    build: Path,
+    manifest: Path,
+    libs: list[str],
+    settings: dict,
+    asan: bool,
+    log: Path,
+) -> None:
     make_vars = {
         "BUILD": str(build),
         "USER_C_MODULES": str(paths.NATIVE_MODULES_DIR),
@@ -445,12 +568,29 @@ def _build_make_port(board: Board, micropython: Path, build: Path, manifest: Pat
         make_vars["BOARD_DIR"] = str(board.dir)
         make_vars["LIBS"] = " ".join(libs)
         make_vars["MICROPY_HEAP_SIZE"] = str(board.heap_bytes)
-    _run(["make", "-C", str(micropython / "ports" / board.port), "-j", JOBS,
-          *[f"{k}={v}" for k, v in make_vars.items()]], log=log, env=_tool_env())
+    _run(
+        [
+            "make",
+            "-C",
+            str(micropython / "ports" / board.port),
+            "-j",
+            JOBS,
+            *[f"{k}={v}" for k, v in make_vars.items()],
+        ],
+        log=log,
+        env=_tool_env(),
+    )
 
 
-def _build_cmake_port(board: Board, micropython: Path, build: Path, manifest: Path, libs: list[str],
-                      settings: dict, log: Path) -> None:
+def _build_cmake_port(
+    board: Board,
+    micropython: Path,
+    build: Path,
+    manifest: Path,
+    libs: list[str],
+    settings: dict,
+    log: Path,
+) -> None:
     """The rp2 port, configured as its Makefile does, with this board folder and _tflm."""
     toolchains.require("cmake")
     cmake_vars = {
@@ -465,16 +605,36 @@ def _build_cmake_port(board: Board, micropython: Path, build: Path, manifest: Pa
         "PICOTOOL_FETCH_FROM_GIT_PATH": str(paths.build_dir() / "picotool"),
         **settings,
     }
-    _run(["cmake", "-S", str(micropython / "ports" / board.port), "-B", str(build),
-          *[f"-D{k}={v}" for k, v in cmake_vars.items()]], log=log, env=_tool_env())
+    _run(
+        [
+            "cmake",
+            "-S",
+            str(micropython / "ports" / board.port),
+            "-B",
+            str(build),
+            *[f"-D{k}={v}" for k, v in cmake_vars.items()],
+        ],
+        log=log,
+        env=_tool_env(),
+    )
     _run(["cmake", "--build", str(build), "-j", JOBS], log=log, env=_tool_env())
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--board", default="unix", help="board id, a folder of boards/ (default: unix)")
-    parser.add_argument("--ops-from", nargs="+", type=Path, default=[], metavar="MODEL",
-                        help="register only the operators these .tflite models use")
-    parser.add_argument("--asan", action="store_true", help="simulator only: build with AddressSanitizer")
+    parser.add_argument(
+        "--board", default="unix", help="board id, a folder of boards/ (default: unix)"
+    )
+    parser.add_argument(
+        "--ops-from",
+        nargs="+",
+        type=Path,
+        default=[],
+        metavar="MODEL",
+        help="register only the operators these .tflite models use",
+    )
+    parser.add_argument(
+        "--asan", action="store_true", help="simulator only: build with AddressSanitizer"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
