@@ -8,7 +8,7 @@ from pathlib import Path
 
 import tflite_micro
 
-from host import cli, inspect, paths
+from host import cli, paths
 from host.tflite_model import model_ops
 
 KNOWN = Path(tflite_micro.__file__).parent / "python" / "tflite_micro" / "sine_float.tflite"
@@ -66,9 +66,12 @@ def test_board_without_ops_uses_tflm_resolver(tmp_path, monkeypatch, capsys):
     _board(tmp_path / "boards", "sim", "romfs_bytes = 0\nheap_bytes = 100000\n")
     header = tmp_path / "src" / "tflite-micro/tensorflow/lite/micro/micro_mutable_op_resolver.h"
     header.parent.mkdir(parents=True)
-    header.write_text("return AddBuiltin(BuiltinOperator_CONV_2D, Register_CONV_2D(), P);\n")
+    header.write_text(
+        "  TfLiteStatus AddConv2D() {\n"
+        "    return AddBuiltin(BuiltinOperator_CONV_2D, Register_CONV_2D(), P);\n  }\n"
+    )
     monkeypatch.setattr(paths, "BOARDS_DIR", tmp_path / "boards")
-    monkeypatch.setattr(inspect, "src_dir", lambda: tmp_path / "src")
+    monkeypatch.setattr(paths, "src_dir", lambda: tmp_path / "src")
     assert cli.main(["inspect", str(KNOWN), "--board", "sim", "--json"]) == 0
     board = json.loads(capsys.readouterr().out)["board"]
     assert board["lacking_ops"] == ["FULLY_CONNECTED"] and not board["fits"]
