@@ -7,6 +7,12 @@ are instructions, repeatable from run to run; the emulated Pico's clock counts i
 cycles (reported as cycles at the board's clock); on the simulator and real boards they are
 microseconds.
 
+With `--profile`, a second model made with `profile=True` runs N invokes from a C loop and
+reports each operator's ticks (`model.profile()`), printed as a table sorted by cost with each
+operator's share of one invoke from Python, and the shares of the model and the binding.
+MACs (from the flatbuffer, `host.tflite_model`) per unit of cost are printed when the model has
+any.
+
 With `--energy`, the cost of an invoke becomes seconds at the board's clock, and
 `host.energy` estimates the energy per inference and a battery's life for a duty cycle.
 """
@@ -23,8 +29,18 @@ from host import build, energy
 from host.boards import Board, load_board
 from host.errors import CommandError
 from host.run import run_script
+from host.tflite_model import read_model
 
 SCRIPT = Path(__file__).resolve().parent / "device_scripts" / "bench.py"
+
+
+@dataclass(frozen=True)
+class OpCost:
+    """One operator of the model's main subgraph, from `model.profile()`."""
+
+    index: int
+    name: str
+    cost: float  # per invoke, in the bench's unit
 
 
 @dataclass(frozen=True)
@@ -36,6 +52,9 @@ class Bench:
     python_loop: float  # per invoke, the loop's own cost included
     empty_loop: float  # per iteration of an empty Python loop
     heap_delta: int
+    # With profile=True: each operator, and the C loop of the profiled model (per invoke).
+    ops: tuple[OpCost, ...] = ()
+    profiled_c_loop: float = 0.0
 
     @property
     def overhead(self) -> float:
@@ -56,7 +75,12 @@ def _unit(board: Board, port: str | None) -> tuple[str, float]:
 
 
 def bench(
-    model: Path, board_id: str, port: str | None = None, *, reference_kernels: bool = False
+    model: Path,
+    board_id: str,
+    port: str | None = None,
+    *,
+    reference_kernels: bool = False,
+    profile: bool = False,
 ) -> Bench:
     if not model.is_file():
         raise CommandError(f"no such model: {model}")
@@ -64,6 +88,8 @@ def bench(
     unit, scale = _unit(load_board(board_id), port)
     with tempfile.TemporaryDirectory(prefix="tinyml-bench-") as tmp:
         shutil.copy(model, Path(tmp) / "model.tflite")
+        if profile:
+            (Path(tmp) / "profile").write_bytes(b"")  # tells the script to profile too
         result = run_script(
             board_id,
             SCRIPT,
@@ -75,9 +101,12 @@ def bench(
     if result.returncode != 0:
         raise CommandError(f"the benchmark failed on the board:\n{result.output}")
     values = {}
+    op_ticks = []
     for line in result.output.splitlines():
         key, *fields = line.split() or [""]
-        if fields and all(f.lstrip("-").isdigit() for f in fields):
+        if key == "OP" and len(fields) == 3:
+            op_ticks.append((int(fields[0]), fields[2], int(fields[1])))
+        elif fields and all(f.lstrip("-").isdigit() for f in fields):
             values[key] = [int(f) for f in fields]
     missing = {
         "N",
@@ -87,6 +116,8 @@ def bench(
         "EMPTY_LOOP_TICKS",
         "HEAP_DELTA",
     } - values.keys()
+    if profile:
+        missing |= {"PROFILED_C_LOOP_TICKS"} - values.keys()
     if missing:
         raise CommandError(
             f"the benchmark printed no {', '.join(sorted(missing))}:\n{result.output}"
@@ -100,6 +131,8 @@ def bench(
         python_loop=values["PY_LOOP_TICKS"][0] * scale / n,
         empty_loop=values["EMPTY_LOOP_TICKS"][0] * scale / n,
         heap_delta=values["HEAP_DELTA"][0],
+        ops=tuple(OpCost(index, name, ticks * scale / n) for index, name, ticks in op_ticks),
+        profiled_c_loop=values.get("PROFILED_C_LOOP_TICKS", [0])[0] * scale / n,
     )
 
 
@@ -114,6 +147,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also run a firmware with TFLM's reference kernels and print the ratio "
         "(builds a second TFLM library once: minutes)",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also each operator's cost, sorted, with the shares of the model and the binding",
     )
     parser.add_argument(
         "--energy",
@@ -148,6 +186,45 @@ def _seconds(b: Bench, board: Board) -> float:
     return b.python_loop / board.clock_hz
 
 
+def _per_unit(unit: str) -> str:
+    return {"instructions": "instruction", "cycles": "cycle"}.get(unit, unit)
+
+
+def print_profile(b: Bench, macs: list[int]) -> None:
+    """Each operator's cost per invoke, most costly first, as a share of one invoke from
+    Python; then the model (all operators), TFLM between operators, and the binding."""
+    digits = 3 if b.unit == "us" else 0
+    total = b.python_loop
+    per = _per_unit(b.unit)
+    print(
+        f"per operator ({b.unit} per invoke, from a C loop of a profiled model; "
+        f"share of one invoke from Python):"
+    )
+    print(f"  {'op':>3}  {'operator':<28} {b.unit:>14}   share  MACs/{per}")
+    for op in sorted(b.ops, key=lambda op: -op.cost):
+        op_macs = macs[op.index] if op.index < len(macs) else 0
+        ratio = f"  {op_macs / op.cost:9.3f}" if op_macs and op.cost > 0 else ""
+        print(
+            f"  {op.index:>3}  {op.name:<28} {op.cost:14,.{digits}f}  {op.cost / total:6.1%}"
+            f"{ratio}"
+        )
+    model = sum(op.cost for op in b.ops)
+    rest = b.c_loop - model
+    print(f"       {'the model (all operators)':<28} {model:14,.{digits}f}  {model / total:6.1%}")
+    print(
+        f"       {'TFLM between operators':<28} {rest:14,.{digits}f}  {rest / total:6.1%}"
+        f"  (C invoke minus the operators)"
+    )
+    print(
+        f"       {'the binding':<28} {b.overhead:14,.{digits}f}  {b.overhead / total:6.1%}"
+        f"  (Python invoke minus C invoke)"
+    )
+    print(
+        f"  profiled C invoke {b.profiled_c_loop:,.{digits}f} {b.unit} "
+        f"(the profiler's own cost: {b.profiled_c_loop - b.c_loop:,.{digits}f})"
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     board = load_board(args.board)
     if args.energy:
@@ -156,8 +233,9 @@ def run(args: argparse.Namespace) -> int:
                 f"boards/{board.id}/board.toml has no [power] currents for --energy"
             )
         period = energy.period_seconds(args.duty)
-    b = bench(args.model, args.board, args.port)
+    b = bench(args.model, args.board, args.port, profile=args.profile)
     digits = 3 if b.unit == "us" else 0
+    macs = [op.macs for op in read_model(args.model).operators]
     print(
         f"board {args.board}: {args.model.name}, arena {b.arena_used} used of {b.arena_size} bytes"
     )
@@ -169,6 +247,13 @@ def run(args: argparse.Namespace) -> int:
     )
     print(f"  ratio Python / C           {b.ratio:12.3f}")
     print(f"  heap allocated by the Python loop of invokes: {b.heap_delta} bytes")
+    if sum(macs):
+        print(
+            f"  MACs per {_per_unit(b.unit):<16} {sum(macs) / b.c_loop:12.3f}"
+            f"  ({sum(macs):,} MACs, invoke from a C loop)"
+        )
+    if args.profile:
+        print_profile(b, macs)
     if args.compare_kernels:
         if args.port:
             raise CommandError(

@@ -43,6 +43,7 @@ typedef struct _tflm_model_obj_t {
     size_t arena_used;
     mp_obj_t inputs;
     mp_obj_t outputs;
+    void *profiler;             // per-operator tick sums (profile=True), else NULL
     // Open models, so that an arena given to a second model can be refused. Not a GC root:
     // a model leaves the list in close() or in its finaliser, before the GC frees it.
     struct _tflm_model_obj_t *next_open;
@@ -149,6 +150,33 @@ int tinyml_vsnprintf(char *buffer, size_t size, const char *format, va_list args
     }
     return n;
 }
+
+#if defined(TINYML_ROMFS_BASE) && defined(__ARM_ARCH_PROFILE) && __ARM_ARCH_PROFILE == 'M'
+// The QEMU Cortex-M boards (their board files define TINYML_ROMFS_BASE). The qemu port's
+// ticks_us adds SysTick's count to the millisecond count SysTick's interrupt keeps, without
+// checking that the two belong together: read as SysTick wraps, it is a millisecond off, and
+// in sums over a thousand profiled invokes that happens. The same clock, read consistently:
+// the millisecond count again after SysTick, and SysTick at 0 (the interrupt has counted the
+// new millisecond as it reached 0) as the millisecond's start.
+#ifndef CPU_FREQ_HZ
+#define CPU_FREQ_HZ (25000000u)     // the port's ticks.c default, the MPS2's clock
+#endif
+#define SYSTICK_RVR (*(volatile uint32_t *)0xE000E014)
+#define SYSTICK_CVR (*(volatile uint32_t *)0xE000E018)
+uint32_t tinyml_profiler_ticks(void) {
+    uint32_t ms, cvr;
+    do {
+        ms = mp_hal_ticks_ms();
+        cvr = SYSTICK_CVR;
+    } while (mp_hal_ticks_ms() != ms);
+    uint32_t elapsed = cvr == 0 ? 0 : SYSTICK_RVR + 1 - cvr;
+    return ms * 1000 + elapsed * 1000 / (CPU_FREQ_HZ / 1000);
+}
+#else
+uint32_t tinyml_profiler_ticks(void) {
+    return mp_hal_ticks_us();
+}
+#endif
 
 /******************************************************************************/
 // Tensor
@@ -600,10 +628,11 @@ static void check_arena_free(const uint8_t *arena, size_t size, const uint8_t *m
 }
 
 static mp_obj_t model_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *all_args) {
-    enum { ARG_model, ARG_arena };
+    enum { ARG_model, ARG_arena, ARG_profile };
     static const mp_arg_t allowed_args[] = {
         { MP_QSTR_model, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_obj = MP_OBJ_NULL} },
         { MP_QSTR_arena, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_obj = mp_const_none} },
+        { MP_QSTR_profile, MP_ARG_KW_ONLY | MP_ARG_BOOL, {.u_bool = false} },
     };
     mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
     mp_arg_parse_all_kw_array(n_args, n_kw, all_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
@@ -655,6 +684,12 @@ static mp_obj_t model_make_new(const mp_obj_type_t *type, size_t n_args, size_t 
     self->outputs = mp_const_empty_tuple;
     self->arena_buffer = MP_OBJ_NULL;
     self->storage = m_malloc(tflm_interpreter_size());
+    self->profiler = NULL;
+    if (args[ARG_profile].u_bool) {
+        // Allocated here, once: profiled invokes allocate nothing either.
+        size_t op_count = tflm_main_op_count(self->data);
+        self->profiler = tflm_profiler_init(m_malloc(tflm_profiler_size(op_count)), self->data, op_count);
+    }
 
     mp_obj_t arena_arg = args[ARG_arena].u_obj;
     mp_buffer_info_t arena_buf;
@@ -686,7 +721,7 @@ static mp_obj_t model_make_new(const mp_obj_type_t *type, size_t n_args, size_t 
     }
 
     error = self->arena_size < tflm_arena_minimum() ? "arena too small"
-        : tflm_create(self->storage, self->data, self->arena, self->arena_size);
+        : tflm_create_profiled(self->storage, self->data, self->arena, self->arena_size, self->profiler);
     if (error != NULL) {
         if (arena_arg != mp_const_none) {
             // Say how much the model needs, measured in a trial arena of the free heap.
@@ -719,10 +754,14 @@ static void model_print(const mp_print_t *print, mp_obj_t self_in, mp_print_kind
         (unsigned)self->arena_used, (unsigned)self->arena_size);
 }
 
+static const char *model_run(tflm_model_obj_t *self) {
+    return self->profiler == NULL ? tflm_invoke(self->interp) : tflm_invoke_profiled(self->interp, self->profiler);
+}
+
 static mp_obj_t model_invoke(mp_obj_t self_in) {
     tflm_model_obj_t *self = MP_OBJ_TO_PTR(self_in);
     check_open(self);
-    const char *error = tflm_invoke(self->interp);
+    const char *error = model_run(self);
     if (error != NULL) {
         mp_raise_msg_varg(&mp_type_RuntimeError, MP_ERROR_TEXT("%s"), error);
     }
@@ -742,7 +781,7 @@ static mp_obj_t model_benchmark(mp_obj_t self_in, mp_obj_t n_in) {
     const char *error = NULL;
     mp_uint_t start = mp_hal_ticks_us();
     for (mp_int_t i = 0; i < n && error == NULL; i++) {
-        error = tflm_invoke(self->interp);
+        error = model_run(self);
         if (MP_STATE_THREAD(mp_pending_exception) != MP_OBJ_NULL) {
             break;
         }
@@ -755,6 +794,28 @@ static mp_obj_t model_benchmark(mp_obj_t self_in, mp_obj_t n_in) {
     return mp_obj_new_int_from_uint(elapsed);
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(model_benchmark_obj, model_benchmark);
+
+// model.profile(): ((operator name, ticks), ...) for each operator of the main subgraph in
+// execution order, the ticks_us ticks summed over the invokes since the model was made or
+// profile() was last called; the sums then start again.
+static mp_obj_t model_profile(mp_obj_t self_in) {
+    tflm_model_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    check_open(self);
+    if (self->profiler == NULL) {
+        mp_raise_ValueError(MP_ERROR_TEXT("the model is not profiled; make it with profile=True"));
+    }
+    size_t n = tflm_main_op_count(self->data);
+    mp_obj_tuple_t *rows = MP_OBJ_TO_PTR(mp_obj_new_tuple(n, NULL));
+    for (size_t i = 0; i < n; i++) {
+        uint32_t ticks;
+        const char *name = tflm_profiler_entry(self->profiler, i, &ticks);
+        mp_obj_t row[2] = { mp_obj_new_str_from_cstr(name), mp_obj_new_int_from_uint(ticks) };
+        rows->items[i] = mp_obj_new_tuple(2, row);
+    }
+    tflm_profiler_clear(self->profiler);
+    return MP_OBJ_FROM_PTR(rows);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(model_profile_obj, model_profile);
 
 static mp_obj_t model_io(mp_obj_t self_in, mp_obj_t index_in, bool output) {
     tflm_model_obj_t *self = MP_OBJ_TO_PTR(self_in);
@@ -789,6 +850,10 @@ static mp_obj_t model_close(mp_obj_t self_in) {
     model_unlink(self);
     m_del(uint8_t, self->storage, tflm_interpreter_size());
     self->storage = NULL;
+    if (self->profiler != NULL) {
+        m_del(uint8_t, self->profiler, tflm_profiler_size(tflm_main_op_count(self->data)));
+        self->profiler = NULL;
+    }
     // The model's bytes (a copy, or a file's) are no longer needed: let the GC have them.
     self->source = mp_const_none;
     self->data = NULL;
@@ -860,6 +925,7 @@ static void model_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
 static const mp_rom_map_elem_t model_locals_dict_table[] = {
     { MP_ROM_QSTR(MP_QSTR_invoke), MP_ROM_PTR(&model_invoke_obj) },
     { MP_ROM_QSTR(MP_QSTR_benchmark), MP_ROM_PTR(&model_benchmark_obj) },
+    { MP_ROM_QSTR(MP_QSTR_profile), MP_ROM_PTR(&model_profile_obj) },
     { MP_ROM_QSTR(MP_QSTR_input), MP_ROM_PTR(&model_input_obj) },
     { MP_ROM_QSTR(MP_QSTR_output), MP_ROM_PTR(&model_output_obj) },
     { MP_ROM_QSTR(MP_QSTR_close), MP_ROM_PTR(&model_close_obj) },

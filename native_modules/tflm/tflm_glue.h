@@ -41,8 +41,29 @@ size_t tflm_arena_minimum(void);
 // destroyed: its destructor only calls kernels' free hooks, which no TFLM kernel has, so the
 // storage and the arena are simply freed (see model_close in modtflm.c).
 const char *tflm_create(void *storage, const uint8_t *model, uint8_t *arena, size_t arena_size);
+// tflm_create with a profiler (from tflm_profiler_init, or NULL) that the interpreter reports
+// every operator's invoke to; it must outlive the interpreter.
+const char *tflm_create_profiled(void *storage, const uint8_t *model, uint8_t *arena, size_t arena_size,
+    void *profiler);
 size_t tflm_arena_used(void *storage);
 const char *tflm_invoke(void *storage);
+// tflm_invoke for an interpreter created with a profiler: adds the ticks of each operator of
+// the main subgraph to the profiler's sums.
+const char *tflm_invoke_profiled(void *storage, void *profiler);
+
+// Per-operator timing. The profiler keeps one sum of ticks per operator of the model's main
+// subgraph (operators of subgraphs they call, IF and WHILE, count as their caller's); it is
+// made once, in storage of tflm_profiler_size bytes, so invokes allocate nothing.
+size_t tflm_main_op_count(const uint8_t *model);
+size_t tflm_profiler_size(size_t op_count);
+void *tflm_profiler_init(void *storage, const uint8_t *model, size_t op_count);
+// Operator `index`'s name and its ticks summed over the invokes since the last clear.
+const char *tflm_profiler_entry(void *profiler, size_t index, uint32_t *ticks);
+void tflm_profiler_clear(void *profiler);
+// Provided by modtflm.c: the clock the profiler reads, in ticks_us ticks (the clock
+// model.benchmark reads; on the QEMU Cortex-M boards read so that it never steps a
+// millisecond off).
+uint32_t tinyml_profiler_ticks(void);
 
 size_t tflm_io_count(void *storage, bool output);
 void tflm_io_tensor(void *storage, bool output, size_t index, tflm_tensor_info_t *info);
