@@ -6,12 +6,15 @@
 
 Samples are stored twice, at i and i + N, so the last N samples in time order are always
 one contiguous run of memory: `view()` hands that run out as a memoryview without copying,
-and push writes with two slice stores. The price is twice the RAM of the samples.
+and push writes with two slice stores. The price is twice the RAM of the samples. A view
+shows the window as it was when view() was called, until the next push or extend.
 
 `Window` is the C type of the firmware's `_features` module where the firmware has it (a push
 costs a call and two copies, a few hundred instructions on a Cortex-M4); `PyWindow`, this
 file's class, is its definition and the fallback elsewhere. Both behave the same, except that
-the C window's attributes are read-only.
+the C window's attributes are read-only, and that the C window has one memoryview that view()
+moves, while PyWindow keeps one per start offset it was asked for (length / gcd(length, hop)
+when read once per hop, up to `length` when read after every push).
 """
 
 from array import array
@@ -46,7 +49,7 @@ class PyWindow:
         self._since_due = 0
         self.due = False  # the last push or extend completed a window
         # One memoryview per start offset used, made on first use so steady state allocates
-        # nothing; a window read every hop uses length / gcd(length, hop) of them.
+        # nothing (Python cannot move a memoryview as the C window does).
         self._views = {}
 
     @property

@@ -409,7 +409,7 @@ static MP_DEFINE_CONST_FUN_OBJ_3(features_motion_features_obj, features_motion_f
 typedef struct _features_window_obj_t {
     mp_obj_base_t base;
     uint8_t *data;          // 2 * span items: every sample at i and i + span
-    mp_obj_t views;         // dict: start item -> memoryview of span items from it
+    mp_obj_array_t *view;   // the memoryview view() re-points at the last span items
     mp_obj_t typecode_obj;
     size_t length;
     size_t channels;
@@ -473,7 +473,9 @@ static mp_obj_t window_make_new(const mp_obj_type_t *type, size_t n_args, size_t
     self->hop = hop;
     self->span = length * channels;
     self->data = m_new0(uint8_t, 2 * self->span * self->item_size);
-    self->views = mp_obj_new_dict(0);
+    // Its items pointer is the start of the data block, so it keeps the block alive.
+    self->view = m_new_obj(mp_obj_array_t);
+    mp_obj_memoryview_init(self->view, self->typecode | MP_OBJ_ARRAY_TYPECODE_FLAG_RW, 0, self->span, self->data);
     self->write = 0;
     self->count = 0;
     self->since_due = 0;
@@ -598,17 +600,11 @@ static mp_obj_t window_extend(size_t n_args, const mp_obj_t *args) {
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(window_extend_obj, 2, 4, window_extend);
 
 static mp_obj_t window_view(mp_obj_t self_in) {
+    // One memoryview, moved to the current start: a view per start offset would be one per
+    // sample for a window read at every drain (a level trigger's poll), 16000 for 1 s of audio.
     features_window_obj_t *self = MP_OBJ_TO_PTR(self_in);
-    mp_obj_t key = MP_OBJ_NEW_SMALL_INT(self->write);
-    mp_map_elem_t *elem = mp_map_lookup(mp_obj_dict_get_map(self->views), key, MP_MAP_LOOKUP);
-    if (elem != NULL) {
-        return elem->value;
-    }
-    // A memoryview whose items point at the start of the data block, so it keeps it alive.
-    mp_obj_array_t *view = m_new_obj(mp_obj_array_t);
-    mp_obj_memoryview_init(view, self->typecode | MP_OBJ_ARRAY_TYPECODE_FLAG_RW, self->write, self->span, self->data);
-    mp_obj_dict_store(self->views, key, MP_OBJ_FROM_PTR(view));
-    return MP_OBJ_FROM_PTR(view);
+    self->view->free = self->write; // a memoryview's offset, in items (objarray.h)
+    return MP_OBJ_FROM_PTR(self->view);
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(window_view_obj, window_view);
 
