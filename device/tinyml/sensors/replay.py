@@ -7,9 +7,10 @@
 CSV: one sample per row, one column per channel, values in physical units; a first row of
 names is a header; a column named `t` or `time` (seconds) gives the rate and is not a
 channel; otherwise pass `rate=`. WAV: PCM, 16-bit, any channel count, rate from the header,
-scale 1/32768; with typecode "H" the samples become ADC counts centred at 32768. The file is
-loaded whole when the Replay is made, so reading allocates
-nothing.
+scale 1/32768; with typecode "H" the samples become ADC counts centred at 32768. A WAV is
+read from its file as it plays, through a buffer of 4 KB, so a recording of any length
+replays in the same memory; a CSV is parsed whole when the Replay is made. Reading
+allocates nothing.
 
 Sample i becomes available `i / rate` seconds after the Replay was made, by `tinyml.clock`
 (virtual time on the simulator): a sensor that waits for data advances virtual time.
@@ -26,6 +27,7 @@ import tinyml.clock as clock
 from . import Sensor
 
 _INT_TYPECODES = "bBhHiIlL"
+_BUFFER_BYTES = 4096
 
 
 class Replay(Sensor):
@@ -33,8 +35,9 @@ class Replay(Sensor):
         self.path = path
         self.unit = unit
         self.fifo = fifo
+        self._file = None
         if path.endswith((".wav", ".WAV")):
-            self._load_wav(path, typecode or "h", scale)
+            self._open_wav(path, typecode or "h", scale)
         elif path.endswith((".csv", ".CSV")):
             self._load_csv(path, typecode or "f", 1 if scale is None else scale, rate)
         else:
@@ -45,55 +48,91 @@ class Replay(Sensor):
             self.rate = int(rate)
         if self.rate is None or self.rate <= 0:
             raise ValueError("Replay: %s has no time column; pass rate=" % path)
-        self.samples = len(self._data) // self.channels
-        self._start_us = clock.ticks_us()
+        # Sample _base_index was recorded at _base_us; both move on by whole seconds as
+        # time passes, so the arithmetic stays within small ints and ticks_diff's range.
+        self._base_us = clock.ticks_us()
+        self._base_index = 0
         self._next = 0
         self._make_sample()
         self.int_pin = VirtualPin(self)
 
-    def _load_wav(self, path, typecode, scale):
-        with open(path, "rb") as f:
-            data = f.read()
-        if data[0:4] != b"RIFF" or data[8:12] != b"WAVE":
+    def _open_wav(self, path, typecode, scale):
+        f = open(path, "rb")
+        try:
+            self._read_wav_header(f, path, typecode, scale)
+        except BaseException:
+            f.close()
+            raise
+        self._file = f
+        self._frame_bytes = 2 * self.channels
+        frames = max(1, _BUFFER_BYTES // self._frame_bytes)
+        self._data = array(typecode, bytes(frames * self._frame_bytes))
+        self._fill(0)
+
+    def _read_wav_header(self, f, path, typecode, scale):
+        """Reads up to the start of the samples; sets channels, rate, samples, scale."""
+        riff = f.read(12)
+        if riff[0:4] != b"RIFF" or riff[8:12] != b"WAVE":
             raise ValueError("Replay: %s is not a RIFF/WAVE file" % path)
-        pos = 12
         fmt = None
-        while pos + 8 <= len(data):
-            size = int.from_bytes(data[pos + 4 : pos + 8], "little")
-            chunk = data[pos : pos + 4]
-            if chunk == b"fmt ":
-                fmt = data[pos + 8 : pos + 8 + size]
-            elif chunk == b"data":
-                if fmt is None:
-                    raise ValueError("Replay: %s has its data chunk before fmt" % path)
-                audio_format = int.from_bytes(fmt[0:2], "little")
-                bits = int.from_bytes(fmt[14:16], "little")
-                if audio_format != 1 or bits != 16:
-                    raise ValueError(
-                        "Replay: %s must be 16-bit PCM (format %d, %d bits)"
-                        % (path, audio_format, bits)
-                    )
-                self.channels = int.from_bytes(fmt[2:4], "little")
-                self.rate = int.from_bytes(fmt[4:8], "little")
-                self.typecode = typecode
-                pcm = array("h", data[pos + 8 : pos + 8 + (size & ~1)])
-                if typecode == "h":
-                    self._data = pcm
-                    self.scale = 1 / 32768 if scale is None else scale
-                elif typecode == "H":
-                    # As an ADC reads a signal centred at mid-scale: 0..65535.
-                    self._data = array("H", bytes(2 * len(pcm)))
-                    for i in range(len(pcm)):
-                        self._data[i] = pcm[i] + 32768
-                    self.scale = 1 / 65535 if scale is None else scale
-                else:
-                    raise ValueError(
-                        "Replay: WAV samples are 16-bit: typecode 'h' (signed)"
-                        " or 'H' (ADC counts, centred at 32768), not %r" % (typecode,)
-                    )
-                return
-            pos += 8 + size + (size & 1)
-        raise ValueError("Replay: %s has no data chunk" % path)
+        while True:
+            head = f.read(8)
+            if len(head) < 8:
+                raise ValueError("Replay: %s has no data chunk" % path)
+            size = int.from_bytes(head[4:8], "little")
+            if head[0:4] == b"fmt ":
+                fmt = f.read(size)
+                f.seek(size & 1, 1)
+            elif head[0:4] == b"data":
+                break
+            else:
+                f.seek(size + (size & 1), 1)
+        if fmt is None:
+            raise ValueError("Replay: %s has its data chunk before fmt" % path)
+        audio_format = int.from_bytes(fmt[0:2], "little")
+        bits = int.from_bytes(fmt[14:16], "little")
+        if audio_format != 1 or bits != 16:
+            raise ValueError(
+                "Replay: %s must be 16-bit PCM (format %d, %d bits)" % (path, audio_format, bits)
+            )
+        if typecode not in ("h", "H"):
+            raise ValueError(
+                "Replay: WAV samples are 16-bit: typecode 'h' (signed)"
+                " or 'H' (ADC counts), not %r" % (typecode,)
+            )
+        self.channels = int.from_bytes(fmt[2:4], "little")
+        if self.channels < 1:
+            raise ValueError("Replay: %s has no channels" % path)
+        self.rate = int.from_bytes(fmt[4:8], "little")
+        self.typecode = typecode
+        self.samples = size // (2 * self.channels)
+        # 'H': as an ADC reads a signal centred at mid-scale, 0..65535.
+        self.scale = scale if scale is not None else 1 / 32768 if typecode == "h" else 1 / 65535
+        self._data_pos = f.tell()
+
+    def _fill(self, index):
+        """Read the file's samples from `index` on into the buffer."""
+        f = self._file
+        f.seek(self._data_pos + index * self._frame_bytes)
+        frames = f.readinto(self._data) // self._frame_bytes
+        if frames == 0:
+            raise EOFError("Replay: %s ends before its data chunk does" % self.path)
+        if self.typecode == "H":
+            data = self._data
+            i = 0
+            n = frames * self.channels
+            while i < n:
+                data[i] ^= 0x8000  # two's complement -> offset binary: x + 32768
+                i += 1
+        self._buf_start = index
+        self._buf_frames = min(frames, self.samples - index)
+
+    def _offset(self, index):
+        """Where sample `index` starts in `self._data`, reading it from the file if it is not
+        buffered; the buffer holds it and `self._buf_start + self._buf_frames - index` more."""
+        if index < self._buf_start or index >= self._buf_start + self._buf_frames:
+            self._fill(index)
+        return (index - self._buf_start) * self.channels
 
     def _load_csv(self, path, typecode, scale, rate):
         values = array(typecode)
@@ -145,15 +184,41 @@ class Replay(Sensor):
         self.typecode = typecode
         self.scale = scale
         self._data = values
+        self.samples = len(values) // self.channels
+        self._buf_start = 0
+        self._buf_frames = self.samples
 
     def _due(self):
         """How many samples have been recorded by now."""
-        elapsed = clock.ticks_diff(clock.ticks_us(), self._start_us)
-        due = elapsed * self.rate // 1000000 + 1
+        elapsed = clock.ticks_diff(clock.ticks_us(), self._base_us)
+        if elapsed >= 1000000:
+            seconds = elapsed // 1000000
+            self._base_us = clock.ticks_add(self._base_us, seconds * 1000000)
+            self._base_index += seconds * self.rate
+            elapsed -= seconds * 1000000
+        # base + floor(elapsed * rate / 1e6) + 1, in parts: the product passes 2**30 (where a
+        # 32-bit port's integers leave the small ints and allocate) at 1 s of 1 kHz.
+        rate = self.rate
+        per_ms = elapsed // 1000 * rate
+        due = (
+            self._base_index
+            + per_ms // 1000
+            + (per_ms % 1000 * 1000 + elapsed % 1000 * rate) // 1000000
+            + 1
+        )
         return due if due < self.samples else self.samples
 
     def sample_time_us(self, index):
-        return clock.ticks_add(self._start_us, (index * 1000000 + self.rate - 1) // self.rate)
+        """When sample `index` is (or was) recorded: base + ceil(d * 1e6 / rate), in parts."""
+        rate = self.rate
+        d = index - self._base_index
+        thousandths = d % rate * 1000
+        us = (
+            d // rate * 1000000
+            + thousandths // rate * 1000
+            + (thousandths % rate * 1000 + rate - 1) // rate
+        )
+        return clock.ticks_add(self._base_us, us)
 
     def available(self):
         if self._next >= self.samples:
@@ -169,17 +234,28 @@ class Replay(Sensor):
         """The next sample, waiting (in virtual time on the simulator) until it is recorded."""
         if self.available() == 0:
             clock.sleep_us(clock.ticks_diff(self.sample_time_us(self._next), clock.ticks_us()))
+        k = self._offset(self._next)
         data = self._data
-        k = self._next * self.channels
         for c in range(self.channels):
             sample[c] = data[k + c]
         self._next += 1
 
     def drain(self, window):
         n = min(self.available(), window.until_due())
-        window.extend(self._data, self._next * self.channels, n)
-        self._next += n
+        left = n
+        while left:
+            k = self._offset(self._next)
+            m = min(left, self._buf_start + self._buf_frames - self._next)
+            window.extend(self._data, k, m)
+            self._next += m
+            left -= m
         return n
+
+    def close(self):
+        """Close the recording's file (a WAV is read as it plays)."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
     def enable_interrupt(self, event="data", *, threshold=0.1, duration_ms=0):
         """Make `int_pin` pulse on each sample ("data"), on each sample that differs from
@@ -204,13 +280,14 @@ class Replay(Sensor):
         # from a slow running mean (1/16 per sample) by more than the limit on any channel,
         # and it and the `run - 1` before it all did (MPU6050 MOT_DUR, LSM6DS WAKE_DUR): a
         # knock of a sample or two does not wake the board, a movement does.
-        data = self._data
         channels = self.channels
-        baseline = [data[c] for c in range(channels)]
+        k = self._offset(0)
+        baseline = [self._data[k + c] for c in range(channels)]
         found = array("I")
         over = 0
         for i in range(1, self.samples):
-            k = i * channels
+            k = self._offset(i)
+            data = self._data
             moved = False
             for c in range(channels):
                 value = data[k + c]

@@ -101,4 +101,67 @@ check.raises("fractional rate", ValueError, Replay, "good.csv", rate=2.5)
 with open("b.wav", "wb") as f:
     f.write(b"RIFX0000WAVE")
 check.raises("not a wav", ValueError, Replay, "b.wav")
+
+
+def write_wav(path, seconds, rate=16000, claimed=None):
+    """A mono WAV whose sample i is i % 30000; its header may claim more seconds."""
+    second = array("h", range(0, rate))
+    data_bytes = 2 * rate * (claimed or seconds)
+    with open(path, "wb") as f:
+        f.write(b"RIFF" + (36 + data_bytes).to_bytes(4, "little") + b"WAVE")
+        f.write(b"fmt " + (16).to_bytes(4, "little") + (1).to_bytes(2, "little") * 2)
+        f.write(rate.to_bytes(4, "little") + (2 * rate).to_bytes(4, "little"))
+        f.write((2).to_bytes(2, "little") + (16).to_bytes(2, "little"))
+        f.write(b"data" + data_bytes.to_bytes(4, "little"))
+        for s in range(seconds):
+            for i in range(rate):
+                second[i] = (s * rate + i) % 30000
+            f.write(second)
+
+
+# Ten minutes of 16 kHz audio (19 MB, more than the simulator's heap) replays through the
+# keyword example's window in constant memory: the WAV is read as it plays.
+write_wav("long.wav", 600)
+long = Replay("long.wav", fifo=4000)
+audio = Window(16000, hop=4000)
+checked = [0, 0]  # windows, windows whose samples were the file's
+
+
+def replay_all(windows):
+    i = 0
+    try:
+        while i < windows:
+            long.drain(audio)
+            if audio.due:
+                view = audio.view()
+                last = long._next - 1
+                checked[0] += 1
+                first = (last - 15999) % 30000
+                checked[1] += view[len(view) - 1] == last % 30000 and view[0] == first
+                i += 1
+            else:
+                clock.sleep_ms(250)
+    except EOFError:
+        pass
+
+
+replay_all(4)  # the window makes its 4 views (one per hop offset) on first use
+# Up to the end, not through it: the EOFError at the end is an allocation.
+grown = check.allocated(replay_all, 2390)
+replay_all(10)
+check.eq("10 minutes replayed, every window the file's samples", checked, [2397, 2397])
+check.eq("heap grown while replaying 10 minutes", grown, 0)
+long.close()
+
+write_wav("short.wav", 1, claimed=2)
+cut = Replay("short.wav")
+clock.sleep_ms(3000)
+
+
+def drain_cut():
+    while True:
+        cut.drain(audio)
+
+
+check.raises("a WAV shorter than its header", EOFError, drain_cut)
 check.done()
