@@ -17,6 +17,10 @@ from host.errors import CommandError
 # The MicroPython ports this project builds, and the kind of transport that reaches each.
 PORTS = ("unix", "qemu", "rp2", "esp32")
 
+# Where a board without sensors finds the recording it replays: `host run --data FILE` packs
+# FILE into the ROMFS image under this name and FILE's suffix (.wav, .csv).
+ROM_RECORDING = "/rom/recording"
+
 
 @dataclass(frozen=True)
 class Tflm:
@@ -58,6 +62,11 @@ class Board:
     # The cross toolchain's prefix (without the trailing dash).
     toolchain: str = "arm-none-eabi"
     pins: dict = field(default_factory=dict)
+    # No sensors: tinyml.board replays the recording `host run --data` gives (the simulator's
+    # environment, else ROM_RECORDING) on a virtual clock (tinyml.clock), where sleep
+    # advances time. Deep sleep re-runs the script file, so a board that gets scripts over
+    # its REPL (QEMU) has light sleep only.
+    replay: bool = False
     sleep: tuple[str, ...] = ()  # sleep modes: "light", "deep"
     wake: tuple[str, ...] = ()  # wake sources: "timer", "pin", "touch"
     clock_hz: int = 0
@@ -95,6 +104,8 @@ class Board:
             "HEAP_BYTES": self.heap_bytes,
             "ROMFS_BYTES": self.romfs_bytes,
             "CLOCK_HZ": self.clock_hz,
+            "REPLAY": self.replay,
+            "RECORDING": ROM_RECORDING,
             "SLEEP": self.sleep,
             "WAKE": self.wake,
             "PINS": {
@@ -143,6 +154,8 @@ def load_board(board_id: str) -> Board:
     for key in ("heap_bytes", "romfs_bytes", "flash_bytes", "filesystem_bytes", "clock_hz"):
         if not isinstance(getattr(board, key), int):
             raise CommandError(f"{board_file}: {key} must be an integer")
+    if not isinstance(board.replay, bool):
+        raise CommandError(f"{board_file}: replay must be true or false")
     if board.port not in PORTS:
         raise CommandError(f"{board_file}: port must be one of {', '.join(PORTS)}")
     return board

@@ -445,6 +445,7 @@ def firmware(
         archive.st_size,
         archive.st_mtime_ns,
         _tree_digest(*board.folders, paths.NATIVE_MODULES_DIR, paths.DEVICE_DIR),
+        board.device_module(),
         __version__,
     )
     stamp = out / "inputs.stamp"

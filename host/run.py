@@ -2,17 +2,19 @@
 
 The board is reached through its transport (host/transport.py): the simulator runs the
 script with DIR's ROMFS image mounted at /rom and FILE replayed as sensors; an emulated or
-real board gets the image and the script over its serial port with mpremote, and the
-emulated Pico plays FILE into its emulated sensors.
+real board gets the image and the script over its serial port with mpremote. The emulated
+Pico plays FILE into its emulated sensors; the QEMU boards, which have none, find FILE in
+their image (boards.ROM_RECORDING) and replay it as the simulator does.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import tempfile
 from pathlib import Path
 
-from host import build, romfs
+from host import boards, build, romfs
 from host.errors import CommandError
 from host.transport import RunResult, connect
 
@@ -37,8 +39,12 @@ def run_script(
         data = Path(data).resolve()
         if not data.is_file():
             raise CommandError(f"no such recording: {data}")
+    board = firmware.board if firmware else boards.load_board(board_id)
     with tempfile.TemporaryDirectory(prefix="tinyml-run-") as tmp:
         image = None
+        if data is not None and board.replay and board.port != "unix" and not port:
+            rom_dir = _with_recording(rom_dir, data, Path(tmp) / "rom")
+            data = None
         if rom_dir is not None:
             image = Path(tmp) / "rom.img"
             romfs.write_image(Path(rom_dir), image)
@@ -46,6 +52,15 @@ def run_script(
             if image:
                 board.deploy_rom(image, timeout)
             return board.run(script, data=data, echo=echo, timeout=timeout)
+
+
+def _with_recording(rom_dir: Path | None, data: Path, folder: Path) -> Path:
+    """`folder`: a copy of `rom_dir` (if any) with `data` as the board's recording."""
+    if rom_dir is not None:
+        shutil.copytree(rom_dir, folder)
+    folder.mkdir(exist_ok=True)
+    shutil.copyfile(data, folder / (Path(boards.ROM_RECORDING).name + data.suffix.lower()))
+    return folder
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -63,7 +78,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--data",
         type=Path,
         metavar="FILE",
-        help="recording replayed as sensors (simulator, emulated rpi_pico)",
+        help="recording replayed as sensors (simulator, QEMU boards, emulated rpi_pico)",
     )
     parser.add_argument(
         "--icount",

@@ -7,10 +7,12 @@
     led = board.led()                     # PWM LED: led.duty_u16(0..65535)
 
 The pins are the board's defaults, from its folder of boards/ (frozen into the firmware by
-`host build` as tinyml._board); keyword arguments go to the driver. On the simulator (unix) every
-sensor is a `Replay` of the file in the environment variable TINYML_DATA (set by
-`host run SCRIPT --board unix --data FILE`), shaped like the real sensor: an IMU recording
-in g becomes counts at the asked range, a WAV becomes 16 kHz 16-bit audio. The same Replay
+`host build` as tinyml._board); keyword arguments go to the driver. On a board without
+sensors (the simulator and the QEMU boards, `replay` in board.toml) every sensor is a `Replay`
+of the recording `host run SCRIPT --board B --data FILE` gives: on the simulator the file in
+the environment variable TINYML_DATA, elsewhere FILE packed into /rom as recording.wav or
+recording.csv. It is shaped like the real sensor: an IMU recording in g becomes counts at
+the asked range, a WAV becomes 16 kHz 16-bit audio. The same Replay
 object is returned on every call, so a script re-run after a simulated deep sleep goes on
 where the recording is now, not from its start.
 """
@@ -19,9 +21,9 @@ import os
 
 import tinyml.clock as clock
 from tinyml._board import ID as name
-from tinyml._board import NAME, PINS  # noqa: F401 (NAME: board.NAME)
+from tinyml._board import NAME, PINS, RECORDING  # noqa: F401 (NAME: board.NAME)
 
-SIMULATOR = clock.VIRTUAL
+SIMULATOR = clock.VIRTUAL  # sensors are replayed recordings
 TIMER_ID = PINS.get("timer")
 _replays = {}
 
@@ -37,13 +39,20 @@ def _pin(role):
 
 
 def _recording():
-    path = os.getenv("TINYML_DATA")
-    if not path:
-        raise OSError(
-            "simulator: no recording to replay; run the script with"
-            " `host run SCRIPT --board unix --data FILE`"
-        )
-    return path
+    # The simulator's is named in its environment; a board without one has it in /rom.
+    path = os.getenv("TINYML_DATA") if hasattr(os, "getenv") else None
+    if path:
+        return path
+    for suffix in (".wav", ".csv"):
+        try:
+            open(RECORDING + suffix).close()
+            return RECORDING + suffix
+        except OSError:
+            pass
+    raise OSError(
+        "board %s: no recording to replay; run the script with"
+        " `host run SCRIPT --board %s --data FILE`" % (name, name)
+    )
 
 
 def _replay(kind, make):

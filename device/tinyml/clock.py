@@ -5,18 +5,18 @@
     clock.sleep_ms(250)                       # simulator: returns at once, 250 ms later
     clock.ticks_diff(clock.ticks_ms(), t0)    # 250
 
-On the simulator nothing waits: virtual time moves only when code sleeps or waits for a
-sensor, so a recording replays at its own rate, as fast as the PC goes, with the same result
-every run. Things that make events in virtual time (replayed sensors, their interrupt pins,
-timers) register with `add_source`; the clock fires them, in time order, as time passes them.
+On the simulator, and any board without sensors (`replay` in its board.toml), nothing
+waits: virtual time moves only when code sleeps or waits for a sensor, so a recording
+replays at its own rate, as fast as the CPU goes, with the same result every run. Things
+that make events in virtual time (replayed sensors, their interrupt pins, timers) register
+with `add_source`; the clock fires them, in time order, as time passes them.
 A source has `next_event_us()` (absolute virtual microseconds, or -1 for none) and
 `fire_event()`, after which its next event must lie later.
 """
 
-import sys
 import time
 
-VIRTUAL = sys.platform in ("linux", "darwin")
+from tinyml._board import REPLAY as VIRTUAL
 
 ticks_diff = time.ticks_diff
 ticks_add = time.ticks_add
