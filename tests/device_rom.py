@@ -34,6 +34,8 @@ MISUSE_SUCCEEDS = {
     "quantize_too_few": False,
     "quantize_not_numbers": False,
     "quantize_not_iterable": False,
+    "quantize_scaled": True,
+    "quantize_scale_not_a_number": False,
     "write_right": True,
     "write_too_long": False,
     "write_too_short": False,

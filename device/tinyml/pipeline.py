@@ -13,10 +13,12 @@ Policies, for the time between windows:
 - "event": light-sleep until the trigger fires (its pins wake the MCU), then run the model
   once on a window of `hop` samples after the event and `length - hop` before it.
 After `gc.collect()` a running pipeline allocates nothing: buffers are made here, once.
-With `quantize=False` the features (or samples) are already the input tensor's integers and
-are copied into it unchanged. Counters: `invokes`, `latency_us` (last, CPU time),
-`latency_max_us`, `dropped` (events
-missed by the trigger plus samples the sensor overran), `asleep_ms`.
+The features (or samples) are quantized into the input tensor (`tensor.quantize`); with
+`quantize=K`, a number, they are multiplied by K first (ADC counts to the model's units,
+without a float object per value); with `quantize=False` they are already the input
+tensor's integers and are copied into it unchanged. Counters: `invokes`, `latency_us`
+(last, CPU time), `latency_max_us`, `dropped` (events missed by the trigger plus samples
+the sensor overran), `asleep_ms`.
 """
 
 import time
@@ -65,7 +67,8 @@ class Pipeline:
         self._input = model.input(0)
         # quantize=False: the features already are the input's integers (same scale and
         # type), so they are copied into the tensor's memory as they are.
-        self._input_memory = None if quantize else memoryview(self._input)
+        self._input_memory = memoryview(self._input) if quantize is False else None
+        self._scale = 1.0 if quantize is True or quantize is False else float(quantize)
         output = model.output(0)
         size = 1
         for n in output.shape:
@@ -159,7 +162,7 @@ class Pipeline:
         else:
             values = self.window.view()
         if self._input_memory is None:
-            self._input.quantize(values)
+            self._input.quantize(values, self._scale)
         else:
             self._input_memory[:] = values
         self.model.invoke()

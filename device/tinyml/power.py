@@ -36,6 +36,7 @@ from tinyml._board import PORT as _PORT
 from tinyml._board import SLEEP
 
 RETAINED_BYTES = 64
+_SEQUENCES = (list, tuple)  # built once: a tuple of names is built at each use
 
 _reason = "reset"
 
@@ -95,7 +96,7 @@ def sleep(ms=None, mode="light", wake=(), *, level=1, poll_ms=10):
         )
     if ms is not None and ms < 0:
         raise ValueError("power.sleep: ms must be >= 0")
-    if not isinstance(wake, (list, tuple)):
+    if not isinstance(wake, _SEQUENCES):
         wake = (wake,)
     if ms is None and not wake:
         raise ValueError("power.sleep: give ms, wake, or both; nothing would wake the board")
@@ -118,6 +119,7 @@ if clock.VIRTUAL:
     _running = False
 
     def _sleep_virtual(ms, wake):
+        global _wake, _edges_before
         for source in wake:
             if not hasattr(source, "next_event_us"):
                 raise ValueError(
@@ -135,16 +137,24 @@ if clock.VIRTUAL:
                 raise EOFError("power.sleep: the recording holds no more wake events")
         else:
             target = clock.ticks_add(start, ms * 1000)
-        edges = [source.edges for source in wake]
+        _wake = wake
+        _edges_before = _edges(wake)
+        clock.advance_to(target, _woken)
+        return "pin" if _woken(0) else "timer"
 
-        def stop(now):
-            for k in range(len(wake)):
-                if wake[k].edges != edges[k]:
-                    return True
-            return False
+    # The sleep's wake sources and their edge count before it, for _woken: module state
+    # rather than a closure, so a sleep allocates nothing.
+    _wake = ()
+    _edges_before = 0
 
-        clock.advance_to(target, stop)
-        return "pin" if stop(0) else "timer"
+    def _edges(wake):
+        n = 0
+        for source in wake:
+            n += source.edges
+        return n
+
+    def _woken(now):
+        return _edges(_wake) != _edges_before
 
     def _restart_script():
         global _running
@@ -205,6 +215,12 @@ else:
             machine.TOUCHPAD_WAKE: "touch",
         }.get(machine.wake_reason(), "other")
 
+    def _any_at(pins, level):
+        for pin in pins:  # not any(generator): a poll allocates nothing
+            if pin.value() == level:
+                return True
+        return False
+
     def _sleep_rp2(ms, mode, wake, level, poll_ms):
         for source in wake:
             if not isinstance(source, machine.Pin):
@@ -213,7 +229,7 @@ else:
         if wake:
             left = ms
             while left is None or left > 0:
-                if any(pin.value() == level for pin in wake):
+                if _any_at(wake, level):
                     reason = "pin"
                     break
                 step = poll_ms if left is None else min(poll_ms, left)

@@ -26,7 +26,9 @@ model = tinyml.Model("/rom/anomaly.tflite")
 vibration = board.analog(rate=prep["sample_rate_hz"], oversample=1)
 samples = prep["samples"]
 milli_g = array("h", bytes(2 * samples))
-inputs = array("b", bytes(len(prep["params"]["edges"]) - 1))
+params = prep["params"]
+edges = tuple(params["edges"])
+inputs = array("b", bytes(len(edges) - 1))
 
 # retained[0:2]: wake count; retained[2]: alerts in a row (kept across deep sleep)
 wakes = int.from_bytes(power.retained[0:2], "little") + 1
@@ -40,9 +42,9 @@ def features(view, out):
     vibration_features(
         milli_g,
         out,
-        prep["params"]["frame_log2"],
-        tuple(prep["params"]["edges"]),
-        prep["params"]["offset"],
+        params["frame_log2"],
+        edges,
+        params["offset"],
     )
 
 

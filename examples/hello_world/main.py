@@ -4,7 +4,6 @@ Copy to the board with the sine model in ROMFS (/rom/sine.tflite); see README.md
 """
 
 import math
-from array import array
 
 import tinyml
 import tinyml.board as board
@@ -13,20 +12,16 @@ from tinyml import Pipeline, Window
 model = tinyml.Model("/rom/sine.tflite")
 knob = board.analog(rate=10)  # a potentiometer on the ADC pin, 0..65535
 led = board.led()
-x = array("f", (0.0,))
-
-
-def knob_to_x(view, out):
-    out[0] = view[0] * (2 * math.pi / 65535)
+window = Window(1, typecode="H")
+COUNTS_TO_X = 2 * math.pi / 65535  # the knob's whole turn is x from 0 to 2*pi
 
 
 def show(y):
     duty = int((y[0] + 1) / 2 * 65535)  # sin -1..1 -> dark..full brightness
     duty = 0 if duty < 0 else 65535 if duty > 65535 else duty
     led.duty_u16(duty)
-    print("x=%.2f y=%.2f led=%d%%" % (x[0], y[0], duty * 100 // 65535))
+    print("x=%.2f y=%.2f led=%d%%" % (window.view()[0] * COUNTS_TO_X, y[0], duty * 100 // 65535))
 
 
-Pipeline(
-    knob, Window(1, typecode="H"), model, features=knob_to_x, feature_buffer=x, on_result=show
-).run()
+# quantize=COUNTS_TO_X: the knob's counts, times COUNTS_TO_X, are the model's input x.
+Pipeline(knob, window, model, quantize=COUNTS_TO_X, on_result=show).run()

@@ -18,6 +18,7 @@ with open("/rom/gesture.json") as f:
 labels = meta["labels"]
 prep = meta["preprocessing"]
 samples = prep["window"]
+shift = prep["params"]["shift"]
 model = tinyml.Model("/rom/gesture.tflite")
 
 RANGE_G = 4
@@ -33,7 +34,7 @@ def gesture_features(view, out):
     # IMU counts at +-RANGE_G -> milli-g, the unit the model was trained on
     for i in range(len(view)):
         milli_g[i] = view[i] * (1000 * RANGE_G) >> 15
-    motion_features(milli_g, out, **prep["params"])
+    motion_features(milli_g, out, shift)
 
 
 def show(scores):

@@ -403,10 +403,13 @@ static void wrong_count(const tflm_tensor_obj_t *t, size_t got) {
         (unsigned)t->count, (unsigned)got);
 }
 
-// t.quantize(values): store floats into the tensor, quantizing with its scale and zero point.
-// `values` is an array (no allocation) or any iterable of numbers.
-static mp_obj_t tensor_quantize(mp_obj_t self_in, mp_obj_t values) {
-    tflm_tensor_obj_t *self = MP_OBJ_TO_PTR(self_in);
+// t.quantize(values, scale=1): store values * scale into the tensor, quantizing with its
+// scale and zero point. `values` is an array (no allocation) or any iterable of numbers;
+// `scale` converts units (ADC counts to volts) where Python would allocate a float per value.
+static mp_obj_t tensor_quantize(size_t n_args, const mp_obj_t *args) {
+    tflm_tensor_obj_t *self = MP_OBJ_TO_PTR(args[0]);
+    mp_obj_t values = args[1];
+    mp_float_t scale = n_args > 2 ? mp_obj_get_float(args[2]) : (mp_float_t)1;
     check_open(self->model);
     check_numeric(self);
     if (mp_obj_is_str(values)) {
@@ -421,7 +424,7 @@ static mp_obj_t tensor_quantize(mp_obj_t self_in, mp_obj_t values) {
         }
         for (size_t i = 0; i < n; i++) {
             buffer_value(&buf, i, &v);
-            store_value(self, i, v);
+            store_value(self, i, v * scale);
         }
         return mp_const_none;
     }
@@ -437,14 +440,14 @@ static mp_obj_t tensor_quantize(mp_obj_t self_in, mp_obj_t values) {
         v = mp_obj_get_float(item);
         // The conversion may have run Python code that closed the model.
         check_open(self->model);
-        store_value(self, n++, v);
+        store_value(self, n++, v * scale);
     }
     if (n != self->count) {
         wrong_count(self, n);
     }
     return mp_const_none;
 }
-static MP_DEFINE_CONST_FUN_OBJ_2(tensor_quantize_obj, tensor_quantize);
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(tensor_quantize_obj, 2, 3, tensor_quantize);
 
 // t.dequantize(out=None): the tensor's values as floats, into `out` (an array('f') or a list
 // of the right length) or into a new list.

@@ -70,6 +70,19 @@ case("quantize_too_many", lambda: tin.quantize([0.5] * (n_in + 1)))
 case("quantize_too_few", lambda: tin.quantize([0.5] * (n_in - 1)))
 case("quantize_not_numbers", lambda: tin.quantize(["x"] * n_in))
 case("quantize_not_iterable", lambda: tin.quantize(None))
+
+
+def quantize_scaled():
+    # values * scale, quantized: the same tensor bytes as the scaled values themselves
+    tin.quantize([0.5] * n_in)
+    want = bytes(tin)
+    tin.quantize(array("h", [2] * n_in), 0.25)
+    if bytes(tin) != want:
+        raise ValueError("quantize(values, 0.25) differs from quantize(values * 0.25)")
+
+
+case("quantize_scaled", quantize_scaled)
+case("quantize_scale_not_a_number", lambda: tin.quantize([0.5] * n_in, "x"))
 case("write_right", lambda: assign(memoryview(tin), bytes(n_in)))
 case("write_too_long", lambda: assign(memoryview(tin), bytes(n_in + 1)))
 case("write_too_short", lambda: assign(memoryview(tin), bytes(n_in - 1)))

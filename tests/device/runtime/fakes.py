@@ -262,8 +262,10 @@ class FakeTensor(array):
     """A tensor of int32: its memory is the array it is (so memoryview() works, as on a
     real Tensor), with the quantize/dequantize methods of tinyml.Model's tensors."""
 
-    def quantize(self, values):
-        # Integer inputs only: a copy that allocates nothing, as the C version.
+    def quantize(self, values, scale=1):
+        # Integer inputs at scale 1 only: a copy that allocates nothing, as the C version.
+        if scale != 1:
+            raise ValueError("FakeTensor.quantize: scale 1 only")
         for i in range(len(self)):
             self[i] = values[i]
 
