@@ -29,7 +29,6 @@ from host import build, energy
 from host.boards import Board, load_board
 from host.errors import CommandError
 from host.run import run_script
-from host.tflite_model import read_model
 
 SCRIPT = Path(__file__).resolve().parent / "device_scripts" / "bench.py"
 
@@ -226,6 +225,11 @@ def print_profile(b: Bench, macs: list[int]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Not imported at the top, so that `host bench --help` works without the train extras
+    # (the model's schema comes from tflite_micro); imported first, so that a missing one is
+    # reported before anything is built or run.
+    from host.tflite_model import read_model
+
     board = load_board(args.board)
     if args.energy:
         if board.power is None:

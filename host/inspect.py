@@ -6,12 +6,15 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from host import sources
 from host.boards import Board, load_board
 from host.errors import CommandError
 from host.ops import RESOLVER_HEADER, resolver_name, resolver_ops
-from host.tflite_model import ModelInfo, measure_arena, read_model
+
+if TYPE_CHECKING:
+    from host.tflite_model import ModelInfo
 
 # Where TFLM's resolver declares every operator it can register (AddBuiltin(BuiltinOperator_X)).
 
@@ -24,6 +27,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Not imported at the top, so that `host inspect --help` works without the train extras:
+    # the model's schema and the arena measurement come from tflite_micro.
+    from host.tflite_model import measure_arena, read_model
+
     path = Path(args.model)
     info = read_model(path)
     arena = measure_arena(path.read_bytes())

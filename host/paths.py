@@ -1,11 +1,26 @@
-"""Where things live: the repo's own folders and the cache outside it."""
+"""Where things live: the project's own folders and the cache outside it."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+# The host package itself.
+HOST_DIR = Path(__file__).resolve().parent
+
+
+def _project_root() -> Path:
+    """The folder holding boards/, device/, native_modules/ and sources.lock.
+
+    In a clone (and an editable install) that is the repository, the host package's parent. A
+    regular install has no repository: setup.cfg ships those folders inside the package as
+    host/data, which a clone never has."""
+    shipped = HOST_DIR / "data"
+    return shipped if (shipped / "sources.lock").is_file() else HOST_DIR.parent
+
+
+# Named for the clone, where it is the repository's root.
+REPO_ROOT = _project_root()
 BOARDS_DIR = REPO_ROOT / "boards"
 DEVICE_DIR = REPO_ROOT / "device"
 NATIVE_MODULES_DIR = REPO_ROOT / "native_modules"

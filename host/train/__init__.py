@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from host.errors import CommandError
-from host.paths import DEVICE_DIR, REPO_ROOT, cache_dir
+from host.paths import DEVICE_DIR, HOST_DIR, cache_dir
 from host.train.data import say
 
 RECIPES = ("sine", "gesture", "keyword", "anomaly")
@@ -247,9 +247,9 @@ def _cache_key(args: argparse.Namespace, recipe: str, task: str, name: str, epoc
         inputs += sorted(p for p in args.data.rglob("*") if p.is_file())
     if args.distill not in (None, DISTILL_DEFAULT):
         inputs.append(Path(args.distill))
-    code = sorted((REPO_ROOT / "host" / "train").rglob("*.py")) + [
-        REPO_ROOT / "host" / "features.py",
-        REPO_ROOT / "host" / "tflite_model.py",
+    code = sorted((HOST_DIR / "train").rglob("*.py")) + [
+        HOST_DIR / "features.py",
+        HOST_DIR / "tflite_model.py",
         DEVICE_DIR / "tinyml" / "features.py",
     ]
     for path in inputs + code:
