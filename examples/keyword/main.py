@@ -11,6 +11,7 @@ import tinyml
 import tinyml.board as board
 import tinyml.trigger as trigger
 from tinyml import Pipeline, Window
+from tinyml.commands import Commands
 from tinyml.features import log_spectrogram
 
 with open("/rom/keyword.json") as f:
@@ -24,7 +25,8 @@ model = tinyml.Model("/rom/keyword.tflite")
 mic = board.mic(rate=prep["sample_rate_hz"])
 led = board.led()
 inputs = array("b", bytes(prep["frames"] * prep["bands"]))
-heard = [None]  # the last word reported, so a word spanning several windows counts once
+# Scores of the last second's windows, averaged, make one command per word (tinyml.commands).
+commands = Commands(model.output(0), labels, **meta["postprocessing"]["params"])
 
 
 def spectrogram(view, out):
@@ -32,14 +34,7 @@ def spectrogram(view, out):
 
 
 def act(scores):
-    best = 0
-    for i in range(len(scores)):
-        if scores[i] > scores[best]:
-            best = i
-    word = labels[best] if scores[best] >= 0.7 else None
-    if word == heard[0]:
-        return
-    heard[0] = word
+    word = commands.update()
     if word == "yes":
         led.on()
         print("yes -> LED on")

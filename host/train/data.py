@@ -37,6 +37,8 @@ class Dataset:
     preprocessing: dict
     # extra inputs for the representative dataset, e.g. the int8 extremes that pin the scale
     calibration_extra: np.ndarray | None = None
+    # how the board turns outputs into events: {"function": "tinyml....", "params": {...}}
+    postprocessing: dict | None = None
 
 
 def say(message: str) -> None:

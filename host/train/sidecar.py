@@ -56,6 +56,8 @@ def build(name: str, model: bytes, dataset: Dataset, metrics: dict, training: di
         "reference": reference_pairs(model, dataset),
         "training": training,
     }
+    if dataset.postprocessing is not None:
+        sidecar["postprocessing"] = dataset.postprocessing
     if dataset.task == "anomaly":
         # the board compares its own (tflite-micro) scores, so its threshold is the one chosen
         # on those scores
