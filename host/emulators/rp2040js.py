@@ -108,6 +108,7 @@ def start(
     bootrom: Path | None = None,
     log: Path | None = None,
     verbose: bool = False,
+    pulses: str | None = None,
 ) -> tuple[subprocess.Popen, str]:
     """Boot `uf2` in the emulator with `flash_image` as its 2 MiB flash; (process, mpremote
     device).
@@ -122,6 +123,9 @@ def start(
     g: an MPU6050 on I2C0; a CSV t,knob or a WAV: ADC input 0). The emulator then prints
     `recording ended` on its stdout (the process's `stdout`, still open) when the recording
     is over, and stops the chip there; see `wait_recording_ended()`.
+
+    `pulses`: "PIN:HZ:COUNT:READY", COUNT rising edges at HZ into GPIO PIN once the firmware
+    drives GPIO READY high; the emulator prints `pulses driven COUNT` on its stdout after them.
     """
     uf2 = Path(uf2).resolve()
     if not uf2.is_file():
@@ -149,6 +153,8 @@ def start(
     ]  # the emulator ends with this process (its stdin pipe)
     if verbose:
         cmd.append("--verbose")
+    if pulses is not None:
+        cmd += ["--pulses", pulses]
     if data is not None:
         data = Path(data).resolve()
         if not data.is_file():

@@ -4,7 +4,7 @@
 //
 //   node pico.mjs --uf2 firmware.uf2 --flash flash.img --bootrom <rp2040js>/demo/bootrom.ts \
 //                 --port 0 [--npm-prefix DIR] [--no-throttle] [--exit-on-stdin-eof] [--verbose]
-//                 [--data RECORDING]
+//                 [--data RECORDING] [--pulses PIN:HZ:COUNT:READY]
 //
 // What stock rp2040js lacks, and what this script adds around it:
 // - Flash writes. rp2040js does not emulate the flash chip's SSI commands, so erase/program are
@@ -33,6 +33,10 @@
 // - Sensors. With --data, a recording (CSV or WAV) is played into an emulated MPU6050 on I2C0
 //   or into ADC input 0, in emulated time, for the firmware's real drivers (see "Sensors").
 //
+// - Pulses. With --pulses, COUNT rising edges at HZ are driven into GPIO PIN, in emulated time,
+//   from the moment the firmware drives GPIO READY high (so a script arms its interrupt first);
+//   `pulses driven N` is printed on stdout when they are done. For interrupts under load.
+//
 // Only core 0 is emulated (rp2040js has one core): _thread and anything using core 1 hangs.
 // Stdout carries lines for the caller: `listening on 127.0.0.1:PORT` once the port is open,
 // then `usb serial up` once the firmware's USB CDC port is enumerated and configured, and with
@@ -60,6 +64,8 @@ const { values: args } = parseArgs({
     verbose: { type: 'boolean', default: false },
     // A recording the emulated sensors play (see "Sensors" below).
     data: { type: 'string' },
+    // PIN:HZ:COUNT:READY, see "Pulses" above.
+    pulses: { type: 'string' },
   },
 });
 for (const required of ['uf2', 'flash', 'bootrom']) {
@@ -850,6 +856,42 @@ function attachSensors(chip) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Pulses (--pulses PIN:HZ:COUNT:READY): a square wave into an input pin, started by the firmware.
+
+function parsePulses(spec) {
+  const fields = spec.split(':').map(Number);
+  if (fields.length !== 4 || !fields.every((n) => Number.isInteger(n) && n >= 0)) {
+    fail(`--pulses ${spec}: want PIN:HZ:COUNT:READY, whole numbers`);
+  }
+  const [pin, hz, count, ready] = fields;
+  if (pin > 29 || ready > 29 || hz < 1) fail(`--pulses ${spec}: pins are 0-29, HZ >= 1`);
+  return { pin, halfPeriod: 1e9 / hz / 2, count, ready, driven: 0, started: false };
+}
+
+const pulses = args.pulses ? parsePulses(args.pulses) : null;
+const pulseTimer = pulses && new WorldTimer(() => {
+  const pin = mcu.gpio[pulses.pin];
+  const rising = !pin.rawInputValue;
+  pin.setInputValue(rising);
+  if (rising) pulses.driven++;
+  if (rising || pulses.driven < pulses.count) {
+    pulseTimer.at(worldNanos() + pulses.halfPeriod);
+  } else {
+    process.stdout.write(`pulses driven ${pulses.driven}\n`);
+  }
+});
+
+function attachPulses(chip) {
+  if (!pulses) return;
+  chip.gpio[pulses.pin].setInputValue(false);
+  chip.gpio[pulses.ready].addListener(() => {
+    if (pulses.started || !chip.gpio[pulses.ready].outputValue) return;
+    pulses.started = true;
+    pulseTimer.at(worldNanos());
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
 // Run loop: slices of ~20 ms of emulation between which Node handles the socket and timers.
 
 let timer = null;
@@ -863,6 +905,7 @@ function boot(keep) {
   mcu = makeChip(keep);
   attachCDC(mcu);
   attachSensors(mcu);
+  attachPulses(mcu);
   for (const t of worldTimers) t.arm(); // the sensors' alarms, on the new chip's clock
   // Queued host->device bytes are kept for the new firmware: a client that connects right after
   // `mpremote reset` (before the old firmware has rebooted) must not lose its Ctrl-C/Ctrl-A.
