@@ -5,6 +5,12 @@
                     on_result=show, trigger=trigger.Motion(imu, 0.3), policy="event")
     pipe.run()        # forever on a board; on the simulator, until the recording ends
 
+`features` is a function `features(window.view(), feature_buffer)` that computes a model
+input from the whole window when it is due, or a streaming feature, an object with
+`extend(samples, start, count)` and `view()` such as `tinyml.features.Spectrogram`, which
+takes the samples as they arrive and needs no feature_buffer: a window then costs what its
+last hop added, not the whole window again.
+
 Policies, for the time between windows:
 - "always": sample without sleeping; run the model on every window that is due
   (and, with a trigger, only when it has fired since the last run).
@@ -53,8 +59,16 @@ class Pipeline:
             raise ValueError(
                 "Pipeline: window has %d channels, source %d" % (window.channels, source.channels)
             )
-        if (features is None) != (feature_buffer is None):
-            raise ValueError("Pipeline: features and feature_buffer go together")
+        # A streaming feature (an object with extend() and view(), such as
+        # tinyml.features.Spectrogram) takes the samples as they arrive, so a window costs
+        # only what its last hop added; a feature function sees the whole window at once.
+        streaming = features is not None and hasattr(features, "extend")
+        if (features is None or streaming) != (feature_buffer is None):
+            raise ValueError(
+                "Pipeline: a feature function needs a feature_buffer; a streaming feature"
+                " or none takes none"
+            )
+        self._stream = features if streaming else None
         self.source = source
         self.window = window
         self.model = model
@@ -112,6 +126,10 @@ class Pipeline:
     def _collect(self):
         """Move waiting samples into the window; let level triggers see them."""
         n = self.source.drain(self.window)
+        if n and self._stream is not None:
+            view = self.window.view()
+            items = n * self.window.channels
+            self._stream.extend(view, len(view) - items, items)
         if n and self.trigger is not None:
             self.trigger.poll(self.window, n)
         return n
@@ -156,7 +174,9 @@ class Pipeline:
     def invoke(self):
         """Run features and the model on the window as it is now; call on_result."""
         start = time.ticks_us()
-        if self.features is not None:
+        if self._stream is not None:
+            values = self._stream.view()
+        elif self.features is not None:
             self.features(self.window.view(), self.feature_buffer)
             values = self.feature_buffer
         else:

@@ -5,14 +5,13 @@ see README.md.
 """
 
 import json
-from array import array
 
 import tinyml
 import tinyml.board as board
 import tinyml.trigger as trigger
 from tinyml import Pipeline, Window
 from tinyml.commands import Commands
-from tinyml.features import log_spectrogram
+from tinyml.features import Spectrogram
 
 with open("/rom/keyword.json") as f:
     meta = json.load(f)
@@ -24,13 +23,12 @@ model = tinyml.Model("/rom/keyword.tflite")
 
 mic = board.mic(rate=prep["sample_rate_hz"])
 led = board.led()
-inputs = array("b", bytes(prep["frames"] * prep["bands"]))
-# Scores of the last second's windows, averaged, make one command per word (tinyml.commands).
+# The spectrogram is computed as the audio arrives, one 20 ms frame at a time.
+spectrogram = Spectrogram(
+    prep["frames"], params["frame_log2"], params["hop"], edges, params["offset"]
+)
+# Scores of the last windows, averaged, make one command per word (tinyml.commands).
 commands = Commands(model.output(0), labels, **meta["postprocessing"]["params"])
-
-
-def spectrogram(view, out):
-    log_spectrogram(view, out, params["frame_log2"], params["hop"], edges, params["offset"])
 
 
 def act(scores):
@@ -43,15 +41,15 @@ def act(scores):
         print("no -> LED off")
 
 
-# One second of audio, every 250 ms, while something in that second is louder than the
+# One second of audio, every 240 ms (12 frame hops, so that each window's frames are the
+# ones log_spectrogram computes for it), while something in that second is louder than the
 # background: the model often names a word only once the word is well inside the window,
 # when the newest samples are quiet again, so the trigger holds for a window's length.
 Pipeline(
     mic,
-    Window(prep["samples"], hop=prep["samples"] // 4),
+    Window(prep["samples"], hop=12 * params["hop"]),
     model,
     features=spectrogram,
-    feature_buffer=inputs,
     quantize=False,
     on_result=act,
     trigger=trigger.AudioLevel(0.01, hold=prep["samples"]),

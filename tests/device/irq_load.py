@@ -1,7 +1,7 @@
-"""Interrupts under load: the keyword pipeline runs on a recording in /rom while the emulator
-drives PULSE_PIN at 10 kHz into a PinEdge trigger (a hard interrupt handler), which is the
-pipeline's trigger. Drives READY_PIN high to start the pulses once everything is armed and
-warm, runs for SECONDS, and prints
+"""Interrupts under load: the keyword example's pipeline runs on a recording in /rom while
+the emulator drives PULSE_PIN at 10 kHz into a PinEdge trigger (a hard interrupt handler),
+which is the pipeline's trigger. Drives READY_PIN high to start the pulses once everything
+is armed and warm, runs for SECONDS, and prints
 
     LOAD <events> <missed> <invokes> <heap bytes grown>
 
@@ -14,13 +14,12 @@ of the edges driven.
 import gc
 import json
 import time
-from array import array
 
 import tinyml
 import tinyml.trigger as trigger
 from machine import Pin
 from tinyml import Pipeline, Window
-from tinyml.features import log_spectrogram
+from tinyml.features import Spectrogram
 from tinyml.sensors import Replay
 
 PULSE_PIN = 2
@@ -33,23 +32,22 @@ def main():
         prep = json.load(f)["preprocessing"]
     params = prep["params"]
     edges = tuple(params["edges"])
-    inputs = array("b", bytes(prep["frames"] * prep["bands"]))
     model = tinyml.Model("/rom/keyword.tflite")
     ready = Pin(READY_PIN, Pin.OUT, value=0)
     pulses = trigger.PinEdge(Pin(PULSE_PIN, Pin.IN), edge="rising")
 
-    def spectrogram(view, out):
-        log_spectrogram(view, out, params["frame_log2"], params["hop"], edges, params["offset"])
+    spectrogram = Spectrogram(
+        prep["frames"], params["frame_log2"], params["hop"], edges, params["offset"]
+    )
 
     def ignore(scores):
         pass
 
     pipe = Pipeline(
         Replay("/rom/speech.wav", fifo=prep["samples"] // 4),
-        Window(prep["samples"], hop=prep["samples"] // 4),
+        Window(prep["samples"], hop=12 * params["hop"]),
         model,
         features=spectrogram,
-        feature_buffer=inputs,
         quantize=False,
         on_result=ignore,
         trigger=pulses,

@@ -57,6 +57,56 @@ check.eq(
 )
 
 
+class RunningSum:
+    """A streaming feature: each value the running sum of the samples so far, last 10 kept."""
+
+    def __init__(self):
+        self.total = 0
+        self.sums = Window(10, typecode="i", hop=1)
+        self.sample = array("i", (0,))
+        self.taken = 0
+
+    def extend(self, samples, start, count):
+        for i in range(start, start + count):
+            self.total += samples[i]
+            self.sample[0] = self.total
+            self.sums.push(self.sample)
+        self.taken += count
+
+    def view(self):
+        return self.sums.view()
+
+
+# a streaming feature takes every sample once, as it arrives; a window hands over its view
+results.clear()
+running = RunningSum()
+pipe = Pipeline(
+    Replay("ramp.csv", rate=100, typecode="h"),
+    Window(10, hop=5),
+    FakeModel(10),
+    features=running,
+    on_result=keep,
+)
+pipe.run()
+check.eq("a streaming feature sees each sample once", running.taken, 100)
+check.eq(
+    "the model gets the stream's view",
+    results[0],
+    (sum(sum(range(k + 1)) for k in range(10)), sum(range(10))),
+)
+check.raises(
+    "a streaming feature takes no feature_buffer",
+    ValueError,
+    Pipeline,
+    Replay("ramp.csv", rate=100, typecode="h"),
+    Window(10),
+    FakeModel(10),
+    features=RunningSum(),
+    feature_buffer=array("i", bytes(40)),
+    on_result=keep,
+)
+
+
 # quantize=False: the features are the input tensor's integers, copied as they are
 class RawModel(FakeModel):
     def __init__(self, inputs):
