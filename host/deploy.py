@@ -27,6 +27,7 @@ import hashlib
 import json
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -657,6 +658,51 @@ def deploy(
         return deploy_to(transport, app, board_id=board_id, log=log, follow=follow)
 
 
+# USB vendors of the serial ports `--all` deploys to: Raspberry Pi (the Picos' own USB),
+# Espressif (the S2/S3/C3's USB), and the USB-serial chips of ESP32 boards (Silicon Labs
+# CP210x, WCH CH340, FTDI).
+BOARD_USB_VENDORS = (0x2E8A, 0x303A, 0x10C4, 0x1A86, 0x0403)
+
+
+def board_ports() -> list[str]:
+    """The serial ports on which a board of a vendor in BOARD_USB_VENDORS is connected."""
+    from serial.tools import list_ports
+
+    return sorted(p.device for p in list_ports.comports() if p.vid in BOARD_USB_VENDORS)
+
+
+def deploy_many(
+    app: Path,
+    board_id: str | None,
+    ports: list[str],
+    *,
+    firmware=None,
+    log: Callable[[str], None] = print,
+) -> dict[str, DeployResult | CommandError]:
+    """Deploy `app` to the boards on `ports` at once, a thread each (each waits on its own
+    serial line); every line logged starts with its port. A board that fails does not stop
+    the others: its entry is the error."""
+    results: dict[str, DeployResult | CommandError] = {}
+    lock = threading.Lock()
+
+    def one(port: str) -> None:
+        def prefixed(line: str) -> None:
+            with lock:
+                log(f"[{port}] {line}")
+
+        try:
+            results[port] = deploy(app, board_id, port, firmware=firmware, log=prefixed)
+        except CommandError as err:
+            results[port] = err
+
+    threads = [threading.Thread(target=one, args=(port,)) for port in ports]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return {port: results[port] for port in ports}
+
+
 def _connect(board_id: str | None, port: str | None, firmware):
     """An mpremote transport to the board; the simulator, which has none, is refused before
     anything is built or started."""
@@ -683,7 +729,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "app", type=Path, nargs="?", help="the app folder: main.py, optional lib/ and models/"
     )
     parser.add_argument("--board", help="board id (default: the one the board reports)")
-    parser.add_argument("--port", help="the board's serial port, e.g. /dev/ttyACM0")
+    parser.add_argument(
+        "--port",
+        action="append",
+        help="the board's serial port, e.g. /dev/ttyACM0; repeat it to deploy to several"
+        " boards at once",
+    )
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        help="deploy to every board on a serial port (Pico, ESP32 USB and USB-serial chips)",
+    )
     parser.add_argument(
         "--follow",
         action="store_true",
@@ -697,14 +753,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    ports = list(args.port or [])
+    if args.all:
+        ports += [port for port in board_ports() if port not in ports]
+        if not ports:
+            raise CommandError("--all: no board on a serial port; connect one or pass --port")
+    if len(ports) > 1 and (args.follow or args.rollback):
+        raise CommandError("--follow and --rollback take one board: pass one --port")
+    port = ports[0] if ports else None
     if args.rollback:
-        with _connect(args.board, args.port, None) as transport:
+        with _connect(args.board, port, None) as transport:
             left, active = rollback_to(transport, follow=args.follow)
         print(f"rolled back: slot {active} is active again (slot {left} kept)")
         return 0
     if args.app is None:
         raise CommandError("name the app folder to deploy (or pass --rollback)")
-    result = deploy(args.app, args.board, args.port, follow=args.follow)
+    if len(ports) > 1:
+        results = deploy_many(args.app, args.board, ports)
+        for port, result in results.items():
+            print(f"[{port}] {result.summary() if isinstance(result, DeployResult) else 'failed'}")
+        failed = [port for port, result in results.items() if isinstance(result, CommandError)]
+        if failed:
+            raise CommandError(
+                f"deploy failed on {len(failed)} of {len(ports)} boards:\n"
+                + "\n".join(f"[{port}] {results[port]}" for port in failed)
+            )
+        return 0
+    result = deploy(args.app, args.board, port, follow=args.follow)
     if not args.follow:
         print(result.summary())
     return 0

@@ -13,11 +13,13 @@ import json
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from host import deploy as deploy_module
+from host.cli import build_parser
 from host.deploy import BoardState, deploy_to, plan_deploy, read_app, refusals
 from host.errors import CommandError
 
@@ -365,3 +367,54 @@ def test_pico_a_model_altered_on_the_board_is_refused(pico, sine, tmp_path: Path
     # The next deploy sees the ROM as it is, and writes the image again.
     repaired = pico_deploy(pico, app)
     assert repaired.rom_written and "app intact" in repaired.output
+
+
+def test_deploy_to_several_boards_at_once(tmp_path: Path, monkeypatch, capsys):
+    """Several --port: each board deployed in its own thread, lines prefixed with the port; a
+    board that fails does not stop the others, and the command exits 1 naming it."""
+    started = []
+    both_running = threading.Barrier(2, timeout=10)
+
+    def fake_deploy(app, board_id, port, *, firmware=None, log=print, follow=False):
+        started.append(port)
+        both_running.wait()  # returns only once both boards are being deployed at once
+        log("sending main.py")
+        if port == "/dev/bad":
+            raise CommandError("mpremote could not open /dev/bad")
+        return deploy_module.DeployResult(board_id="rpi_pico", slot="a", files_sent=1)
+
+    monkeypatch.setattr(deploy_module, "deploy", fake_deploy)
+    app = make_app(tmp_path / "app")
+    args = build_parser("deploy").parse_args(
+        ["deploy", str(app), "--port", "/dev/good", "--port", "/dev/bad"]
+    )
+    with pytest.raises(CommandError, match=r"failed on 1 of 2 boards:\n\[/dev/bad\] mpremote"):
+        deploy_module.run(args)
+    out = capsys.readouterr().out
+    assert sorted(started) == ["/dev/bad", "/dev/good"]
+    assert "[/dev/good] sending main.py" in out and "[/dev/bad] sending main.py" in out
+    assert "[/dev/good] deployed to rpi_pico (slot a): 1 file(s) sent" in out
+    args = build_parser("deploy").parse_args(
+        ["deploy", str(app), "--port", "/dev/a", "--port", "/dev/b", "--follow"]
+    )
+    with pytest.raises(CommandError, match="take one board"):
+        deploy_module.run(args)
+
+
+def test_all_finds_the_ports_of_boards(monkeypatch):
+    from types import SimpleNamespace
+
+    from serial.tools import list_ports
+
+    ports = [
+        SimpleNamespace(device="/dev/ttyACM0", vid=0x2E8A),  # a Pico
+        SimpleNamespace(device="/dev/ttyUSB0", vid=0x10C4),  # an ESP32 board's CP2102
+        SimpleNamespace(device="/dev/ttyS0", vid=None),  # the PC's own UART
+        SimpleNamespace(device="/dev/ttyACM1", vid=0x046D),  # some other USB device
+    ]
+    monkeypatch.setattr(list_ports, "comports", lambda: ports)
+    assert deploy_module.board_ports() == ["/dev/ttyACM0", "/dev/ttyUSB0"]
+    monkeypatch.setattr(list_ports, "comports", lambda: [])
+    args = build_parser("deploy").parse_args(["deploy", "app", "--all"])
+    with pytest.raises(CommandError, match="no board on a serial port"):
+        deploy_module.run(args)
