@@ -490,13 +490,14 @@ def deploy_to(
     watch_seconds: float = 0.0,
     follow: bool = False,
     until: str | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> DeployResult:
     """Deploy the app in `app_folder` through an mpremote transport (see host/transport.py).
 
     Refuses, before writing anything, an app the board cannot run. After the deploy the
     board is soft-reset (unless `reset` is False) and what it prints is collected for
-    `watch_seconds` or until it prints `until` (with `follow`: until Ctrl-C, echoed as it
-    comes).
+    `watch_seconds` or until it prints `until` (with `follow`: until Ctrl-C or until
+    `stop()` is true, echoed as it comes).
     """
     started = time.monotonic()
     app = read_app(app_folder)
@@ -544,7 +545,7 @@ def deploy_to(
         # The summary first: what follows is the board's own output, until Ctrl-C.
         log(result.summary())
     if reset:
-        result.output = soft_reset(transport.port, watch_seconds, follow, until)
+        result.output = soft_reset(transport.port, watch_seconds, follow, until, stop)
     return result
 
 
@@ -590,7 +591,11 @@ def rollback_to(
 
 
 def soft_reset(
-    port: str, watch_seconds: float = 0.0, follow: bool = False, until: str | None = None
+    port: str,
+    watch_seconds: float = 0.0,
+    follow: bool = False,
+    until: str | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> str:
     """Soft-reset the board from its friendly REPL, which then runs boot.py and main.py (a
     reset from mpremote's raw REPL would not); what the board printed in `watch_seconds`,
@@ -623,6 +628,8 @@ def soft_reset(
                     sys.stdout.flush()
                 if until and until in "".join(chunks):
                     break
+            if stop is not None and stop():
+                break
     except KeyboardInterrupt:
         pass
     finally:
@@ -652,10 +659,61 @@ def deploy(
     follow: bool = False,
     firmware=None,
     log: Callable[[str], None] = print,
+    stop: Callable[[], bool] | None = None,
 ) -> DeployResult:
     """Deploy the app folder `app` to board `board_id` on `port` (else its emulator)."""
     with _connect(board_id, port, firmware) as transport:
-        return deploy_to(transport, app, board_id=board_id, log=log, follow=follow)
+        return deploy_to(transport, app, board_id=board_id, log=log, follow=follow, stop=stop)
+
+
+def app_signature(app: Path) -> tuple:
+    """What changes when a file of the app folder is saved: each file's path, size and time."""
+    signature = []
+    for path in sorted(Path(app).rglob("*")):
+        if path.is_file() and not path.name.startswith("."):
+            stat = path.stat()
+            signature.append((str(path.relative_to(app)), stat.st_size, stat.st_mtime_ns))
+    return tuple(signature)
+
+
+class AppChanges:
+    """`changes()` is true once a file of the app folder differs from when it was made;
+    it looks at the files at most every `poll_seconds`."""
+
+    def __init__(self, app: Path, poll_seconds: float):
+        self.app = app
+        self.poll_seconds = poll_seconds
+        self.seen = app_signature(app)
+        self.checked = time.monotonic()
+
+    def __call__(self) -> bool:
+        if time.monotonic() - self.checked < self.poll_seconds:
+            return False
+        self.checked = time.monotonic()
+        return app_signature(self.app) != self.seen
+
+
+def watch(
+    app: Path,
+    board_id: str | None,
+    port: str | None,
+    *,
+    poll_seconds: float = 0.5,
+    log: Callable[[str], None] = print,
+) -> None:
+    """Deploy, show the board's output, and deploy again each time a file of the app changes,
+    until Ctrl-C. A deploy that fails is reported and tried again at the next change."""
+    while True:
+        changes = AppChanges(app, poll_seconds)
+        try:
+            deploy(app, board_id, port, follow=True, log=log, stop=changes)
+        except CommandError as err:
+            log(f"host: {err}")
+            while not changes():
+                time.sleep(poll_seconds)
+        if app_signature(app) == changes.seen:
+            return  # the board's output ended with Ctrl-C, not with a change
+        log(f"-- {app}: a file changed, deploying again")
 
 
 # USB vendors of the serial ports `--all` deploys to: Raspberry Pi (the Picos' own USB),
@@ -746,6 +804,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="after the reset, stream the board's output until Ctrl-C",
     )
     parser.add_argument(
+        "--watch",
+        action="store_true",
+        help="show the board's output and deploy again whenever a file of the app is saved,"
+        " until Ctrl-C",
+    )
+    parser.add_argument(
         "--rollback",
         action="store_true",
         help="switch back to the previous app instead of deploying",
@@ -758,8 +822,8 @@ def run(args: argparse.Namespace) -> int:
         ports += [port for port in board_ports() if port not in ports]
         if not ports:
             raise CommandError("--all: no board on a serial port; connect one or pass --port")
-    if len(ports) > 1 and (args.follow or args.rollback):
-        raise CommandError("--follow and --rollback take one board: pass one --port")
+    if len(ports) > 1 and (args.follow or args.rollback or args.watch):
+        raise CommandError("--follow, --watch and --rollback take one board: pass one --port")
     port = ports[0] if ports else None
     if args.rollback:
         with _connect(args.board, port, None) as transport:
@@ -768,6 +832,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.app is None:
         raise CommandError("name the app folder to deploy (or pass --rollback)")
+    if args.watch:
+        watch(args.app, args.board, port)
+        return 0
     if len(ports) > 1:
         results = deploy_many(args.app, args.board, ports)
         for port, result in results.items():

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -418,3 +419,33 @@ def test_all_finds_the_ports_of_boards(monkeypatch):
     args = build_parser("deploy").parse_args(["deploy", "app", "--all"])
     with pytest.raises(CommandError, match="no board on a serial port"):
         deploy_module.run(args)
+
+
+def test_watch_deploys_again_when_a_file_changes(tmp_path: Path, monkeypatch):
+    """--watch: the board's output is followed until a file of the app is saved, then the app
+    is deployed again; a failed deploy waits for the next change; Ctrl-C ends it."""
+    app = make_app(tmp_path / "app")
+    calls = []
+
+    def edit(text):
+        time.sleep(0.01)  # a new mtime even on a coarse clock
+        (app / "main.py").write_text(text)
+
+    def fake_deploy(app_folder, board_id, port, *, follow, log, stop):
+        calls.append((app / "main.py").read_text())
+        if len(calls) == 1:
+            edit("print('v2')\n")  # saved while the board's output is followed
+            while not stop():
+                time.sleep(0.01)
+            return None
+        if len(calls) == 2:
+            threading.Timer(0.2, edit, args=("print('v3')\n",)).start()
+            raise CommandError("the board is busy")
+        return None  # Ctrl-C: follow returned with no change
+
+    monkeypatch.setattr(deploy_module, "deploy", fake_deploy)
+    logged = []
+    deploy_module.watch(app, "rpi_pico", "/dev/x", poll_seconds=0.05, log=logged.append)
+    assert calls == [calls[0], "print('v2')\n", "print('v3')\n"]
+    assert "host: the board is busy" in logged
+    assert sum("a file changed, deploying again" in line for line in logged) == 2
