@@ -56,6 +56,7 @@ class Board:
     tflm: Tflm
     heap_bytes: int  # MicroPython heap: what models, arenas and scripts share
     romfs_bytes: int  # the ROMFS partition for models; 0 = models are files
+    romfs_segments: int = 1  # equal ROMFS segments (vfs.rom_ioctl), each one models image
     flash_bytes: int = 0  # the chip's flash (0: none, the simulator)
     filesystem_bytes: int = 0  # the filesystem partition (/)
     cflags: tuple[str, ...] = ()
@@ -84,6 +85,11 @@ class Board:
         """The board's folder, and the one its port's boards share (boards/<port>_common)."""
         common = self.dir.parent / f"{self.port}_common"
         return [self.dir, common] if common.is_dir() else [self.dir]
+
+    @property
+    def romfs_image_bytes(self) -> int:
+        """The largest models image: one ROMFS segment."""
+        return self.romfs_bytes // self.romfs_segments
 
     @property
     def is_cross(self) -> bool:
@@ -151,7 +157,14 @@ def load_board(board_id: str) -> Board:
         )
     except (KeyError, TypeError) as err:
         raise CommandError(f"{board_file}: {err}") from err
-    for key in ("heap_bytes", "romfs_bytes", "flash_bytes", "filesystem_bytes", "clock_hz"):
+    for key in (
+        "heap_bytes",
+        "romfs_bytes",
+        "romfs_segments",
+        "flash_bytes",
+        "filesystem_bytes",
+        "clock_hz",
+    ):
         if not isinstance(getattr(board, key), int):
             raise CommandError(f"{board_file}: {key} must be an integer")
     if not isinstance(board.replay, bool):

@@ -491,6 +491,7 @@ def firmware(
         "TINYML_VERSION": __version__,
         "TINYML_TFLM_PIN": sources.source("tflite-micro").rev[:12],
         "TINYML_ROMFS_BYTES": str(board.romfs_bytes),
+        "TINYML_ROMFS_SEGMENTS": str(board.romfs_segments),
         "TINYML_FILESYSTEM_BYTES": str(board.filesystem_bytes),
     }
     if board.port == "rp2":

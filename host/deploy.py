@@ -5,17 +5,22 @@ with its NAME.json sidecar from `host train`, or a bare .tflite). On the board:
 
     /main.py                 the launcher: `import tinyml.app; tinyml.app.main()`
     /apps/a, /apps/b         two app slots: the active app and the one before it
-    /apps/<slot>/manifest.json   the sha256 of every file of the slot, and of the ROMFS image
+    /apps/<slot>/manifest.json   the sha256 of every file of the slot and of its models'
+                             ROMFS image, the ROMFS segment holding it, when it was issued
+    /apps/<slot>/manifest.sig    its HMAC-SHA256 (--sign), on a board given a key (--provision)
     /apps/ACTIVE             the active slot, then the previous one while the new app is on
                              trial (see device/tinyml/app.py)
-    /apps/ROM                the sha256 of the ROMFS image, written once it is whole (read
-                             only where the ROM is not memory-mapped: else its image is hashed)
-    /rom                     models/ as a ROMFS image, 16-byte aligned (host/romfs.py)
+    /apps/KEY, /apps/ISSUED  the board's key, and the time of the last signed manifest it took
+    /rom                     models/ as a ROMFS image, 16-byte aligned (host/romfs.py), in the
+                             ROMFS segment the active app's manifest names (a board with two
+                             segments keeps the active app's models whole while new ones are
+                             written to the other)
 
 A deploy costs two mpremote connections: one exec that describes the board (firmware,
 operators, ROMFS size, free heap, the sha256 of each file it holds, computed there), then one
 chain of commands that sends only what differs, writes the new slot beside the active one and
-switches to it by renaming a file. The board is then soft-reset so the launcher runs the app.
+has the firmware's `tinyml.app.commit` check it and switch to it by renaming a file. The board
+is then soft-reset so the launcher runs the app.
 
 Only the standard library and mpremote are imported: deploying needs no TensorFlow.
 """
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import hmac
 import json
 import sys
 import tempfile
@@ -40,99 +46,59 @@ from host.ops import resolver_name
 APPS = "/apps"
 SLOTS = ("a", "b")
 MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig"  # the manifest's HMAC-SHA256, hex, on a board with a key
 LAUNCHER = "import tinyml.app\ntinyml.app.main()\n"
 _REPLY = "TINYML-DEPLOY "
 MPREMOTE_TIMEOUT = 900
 REPL_PROMPT = "\n>>> "  # what the board prints once main.py has ended
 
 # Sent with `mpremote exec`: prints one JSON line describing the board, every sha256
-# computed on the board itself from the bytes it holds.
+# computed on the board itself (by the firmware's tinyml.app) from the bytes it holds.
 DESCRIBE = r"""
-import gc, json, os, binascii, hashlib
-def _sha(p):
-    h = hashlib.sha256()
-    with open(p, "rb") as f:
-        while True:
-            b = f.read(1024)
-            if not b:
-                break
-            h.update(b)
-    return binascii.hexlify(h.digest()).decode()
-def _sha_of(buf):
-    return binascii.hexlify(hashlib.sha256(buf).digest()).decode()
-def _walk(d, pre, out):
-    for e in os.ilistdir(d):
-        if e[1] & 0x4000:
-            _walk(d + "/" + e[0], pre + e[0] + "/", out)
-        else:
-            out[pre + e[0]] = _sha(d + "/" + e[0])
-r = {"files": {}, "active": None, "previous": None, "manifest": None}
-for s in "ab":
-    r["files"][s] = {}
-    try:
-        _walk("/apps/" + s, "", r["files"][s])
-    except OSError:
-        pass
-try:
-    n = open("/apps/ACTIVE").read().split()
-    r["active"] = n[0]
-    r["previous"] = n[1] if len(n) > 1 else None
-    r["manifest"] = json.load(open("/apps/%s/manifest.json" % n[0]))
-except (OSError, ValueError, IndexError):
-    pass
-try:
-    r["launcher"] = _sha("/main.py")
-except OSError:
-    r["launcher"] = None
+import gc, json, os
+r = {"files": {}, "manifests": {}, "roms": []}
 try:
     import tinyml._board
     r["board"] = tinyml._board.ID
 except ImportError:
     r["board"] = None
 try:
-    import tinyml.app
-    r["app_module"] = True
-except ImportError:
-    r["app_module"] = False
-try:
-    import tinyml
+    import tinyml, _tflm
     r["version"] = tinyml.version
-    import _tflm
     r["ops"] = list(_tflm.ops())
 except (ImportError, AttributeError):
-    r["version"] = None
-    r["ops"] = None
-r["rom_bytes"] = 0
-try:
-    import vfs
-    if vfs.rom_ioctl(1) > 0:
-        d = vfs.rom_ioctl(2, 0)
-        if hasattr(d, "ioctl"):
-            r["rom_bytes"] = d.ioctl(4, 0) * d.ioctl(5, 0)
-        elif not isinstance(d, int):
-            r["rom_bytes"] = len(d)
-        if r["rom_bytes"]:
-            # Hash the image the ROM holds (its length is in its header), not a record of
-            # it: a cut write or a change made by hand is seen as it is.
-            m = memoryview(d)
-            r["rom"] = None
-            if bytes(m[:3]) == b"\xd2\xcd\x31":
-                n, i = 0, 3
-                while True:
-                    n = (n << 7) | (m[i] & 0x7F)
-                    i += 1
-                    if not m[i - 1] & 0x80:
-                        break
-                if i + n <= len(m):
-                    r["rom"] = _sha_of(m[:i + n])
-except (ImportError, AttributeError, OSError, TypeError):
     pass
-if "rom" not in r:
-    # A ROM that is not memory-mapped: the record the last whole write left.
+try:
+    import tinyml.app as A
+    r["app_module"] = True
+except ImportError:
+    A = None
+if A:
+    def _walk(d, pre, out):
+        for e in os.ilistdir(d):
+            if e[1] & 0x4000:
+                _walk(d + "/" + e[0], pre + e[0] + "/", out)
+            else:
+                out[pre + e[0]] = A.file_sha256(d + "/" + e[0])
+    for s in "ab":
+        r["files"][s] = {}
+        try:
+            _walk("/apps/" + s, "", r["files"][s])
+        except OSError:
+            pass
+        r["manifests"][s] = A.manifest(s)
+    r["active"], r["previous"] = A.state()
     try:
-        r["rom"] = open("/apps/ROM").read().strip() or None
+        r["launcher"] = A.file_sha256("/main.py")
     except OSError:
-        r["rom"] = None
+        r["launcher"] = None
+    r["keyed"] = A._read(A.KEY) is not None
+    import vfs
+    for i in range(A.rom_segments()):
+        r["roms"].append(A.rom_sha256(i))
+        d = vfs.rom_ioctl(2, i)
+        n = d.ioctl(4, 0) * d.ioctl(5, 0) if hasattr(d, "ioctl") else len(d)
+        r["rom_bytes"] = min(r.get("rom_bytes", n), n)
 gc.collect()
 r["heap_free"] = gc.mem_free()
 print("TINYML-DEPLOY " + json.dumps(r))
@@ -160,15 +126,16 @@ class BoardState:
     board_id: str | None
     version: str | None
     ops: frozenset[str] | None  # the operators its firmware registers; None: no _tflm
-    rom_bytes: int  # its ROMFS partition; 0: none
+    rom_bytes: int  # the largest models image: one ROMFS segment; 0: no ROMFS
     heap_free: int
     active: str | None  # the active slot, None before the first deploy
     previous: str | None  # the slot kept while the active app is on trial
-    manifest: dict | None  # the active slot's deploy manifest
-    rom_sha256: str | None  # the ROMFS image the board holds
+    manifests: dict[str, dict | None]  # slot -> its deploy manifest (None: none, or cut)
+    roms: tuple[str | None, ...]  # the sha256 of each ROMFS segment's image (None: no whole one)
     files: dict[str, dict[str, str]]  # slot -> relative path -> sha256, hashed on the board
     launcher: str | None  # sha256 of /main.py
     has_app_module: bool  # the firmware freezes tinyml.app
+    keyed: bool = False  # the board has a key: it accepts signed apps only
 
     @classmethod
     def from_reply(cls, reply: dict) -> BoardState:
@@ -180,12 +147,18 @@ class BoardState:
             heap_free=int(reply.get("heap_free") or 0),
             active=reply.get("active"),
             previous=reply.get("previous"),
-            manifest=reply.get("manifest"),
-            rom_sha256=reply.get("rom"),
+            manifests=reply.get("manifests") or {},
+            roms=tuple(reply.get("roms") or ()),
             files=reply.get("files") or {},
             launcher=reply.get("launcher"),
             has_app_module=bool(reply.get("app_module")),
+            keyed=bool(reply.get("keyed")),
         )
+
+    @property
+    def manifest(self) -> dict | None:
+        """The active app's manifest."""
+        return self.manifests.get(self.active) if self.active else None
 
 
 @dataclass(frozen=True)
@@ -218,20 +191,14 @@ class Plan:
     copy: tuple[str, ...]  # files copied on the board from the active slot
     keep: tuple[str, ...]  # files the slot already holds
     delete: tuple[str, ...]  # stale files of the slot
-    write_rom: bool
-    switch: bool  # the slot changes (else the code is already active)
+    rom_segment: int | None  # the ROMFS segment of the app's models (None: it has none)
+    write_rom: bool  # the models' image goes into rom_segment
+    switch: bool  # the slot changes (else the app is already the active one)
     write_launcher: bool
 
     @property
     def writes_anything(self) -> bool:
-        return bool(
-            self.send
-            or self.copy
-            or self.delete
-            or self.write_rom
-            or self.switch
-            or self.write_launcher
-        )
+        return self.switch or self.write_launcher
 
 
 @dataclass
@@ -332,9 +299,10 @@ def refusals(app: App, board: BoardState, board_id: str) -> list[str]:
         if board.rom_bytes == 0:
             problems.append("the board has no ROMFS partition for models/")
         elif len(app.image) > board.rom_bytes:
+            segments = f", one of its {len(board.roms)} segments" if len(board.roms) > 1 else ""
             problems.append(
                 f"the models' ROMFS image is {len(app.image)} bytes, larger than"
-                f" the board's ROMFS partition ({board.rom_bytes} bytes)"
+                f" the board's ROMFS partition ({board.rom_bytes} bytes{segments})"
             )
     arenas = {m.path.name: int((m.sidecar or {}).get("arena_bytes") or 0) for m in app.models}
     if sum(arenas.values()) > board.heap_free:
@@ -347,20 +315,28 @@ def refusals(app: App, board: BoardState, board_id: str) -> list[str]:
 
 
 def plan_deploy(app: App, board: BoardState) -> Plan:
-    """What to write so the board runs `app`: only files whose sha256 it lacks go over the
-    link; the new code goes into the slot that is not active, unless it already is the
-    active app."""
+    """What to write so the board runs `app`: the app goes into the slot that is not active,
+    its models into a ROMFS segment the active app does not use, and only files whose sha256
+    the board lacks go over the link. Nothing the active app uses is written before the
+    switch, so a deploy cut at any point leaves the old app whole."""
     active_files = board.files.get(board.active, {}) if board.active else {}
-    rom_current = app.image is None or app.image_sha256 == board.rom_sha256
+    active_segment = (board.manifest or {}).get("rom_segment")
     launcher_current = board.launcher == hashlib.sha256(LAUNCHER.encode()).hexdigest()
-    if board.active and _code_files(active_files) == app.hashes:
+    image = app.image_sha256
+    if (
+        board.active
+        and _code_files(active_files) == app.hashes
+        and (board.manifest or {}).get("files") == app.hashes
+        and (image is None or (active_segment is not None and board.roms[active_segment] == image))
+    ):
         return Plan(
             slot=board.active,
             send=(),
             copy=(),
             keep=tuple(app.hashes),
             delete=(),
-            write_rom=not rom_current,
+            rom_segment=active_segment if image else None,
+            write_rom=False,
             switch=False,
             write_launcher=not launcher_current,
         )
@@ -375,20 +351,31 @@ def plan_deploy(app: App, board: BoardState) -> Plan:
         else:
             send.append(rel)
     delete = sorted(set(_code_files(slot_files)) - set(app.hashes))
+    segment, write_rom = None, False
+    if image is not None:
+        # The active app's segment when it holds this image already (the same models);
+        # else another one, written unless it holds them.
+        if active_segment is not None and board.roms[active_segment] == image:
+            segment = active_segment
+        else:
+            spare = [i for i in range(len(board.roms)) if i != active_segment] or [0]
+            segment = next((i for i in spare if board.roms[i] == image), spare[0])
+            write_rom = board.roms[segment] != image
     return Plan(
         slot=slot,
         send=tuple(send),
         copy=tuple(copy),
         keep=tuple(keep),
         delete=tuple(delete),
-        write_rom=not rom_current,
+        rom_segment=segment,
+        write_rom=write_rom,
         switch=True,
         write_launcher=not launcher_current,
     )
 
 
 def _code_files(files: dict[str, str]) -> dict[str, str]:
-    return {rel: digest for rel, digest in files.items() if rel != MANIFEST}
+    return {rel: digest for rel, digest in files.items() if rel not in (MANIFEST, SIGNATURE)}
 
 
 class Board:
@@ -425,8 +412,8 @@ class Board:
 
 
 def _prepare_code(plan: Plan, board: BoardState) -> str:
-    """Board code that readies the slot: folders made, stale files removed, files the active
-    slot holds copied there, and the slot's manifest removed until it is complete."""
+    """Board code that readies the slot: folders made, its manifest and signature removed
+    until it is complete, stale files removed, files the active slot holds copied there."""
     folder = f"{APPS}/{plan.slot}"
     dirs = sorted(
         {str(Path(rel).parent) for rel in plan.send + plan.copy} - {"."},
@@ -434,8 +421,10 @@ def _prepare_code(plan: Plan, board: BoardState) -> str:
     )
     lines = [_BOARD_HELPERS, f"_mk({APPS!r})", f"_mk({folder!r})"]
     if plan.switch:
-        manifest = f"{folder}/{MANIFEST}"
-        lines.append(f"try:\n    os.remove({manifest!r})\nexcept OSError:\n    pass")
+        for name in (MANIFEST, SIGNATURE):
+            lines.append(
+                f"try:\n    os.remove({folder + '/' + name!r})\nexcept OSError:\n    pass"
+            )
     lines += [f"_mk({folder + '/' + d!r})" for d in dirs]
     lines += [f"os.remove({folder + '/' + rel!r})" for rel in plan.delete]
     if plan.copy:
@@ -450,34 +439,58 @@ def _prepare_code(plan: Plan, board: BoardState) -> str:
             "                break\n"
             "            _dst.write(_b)"
         )
-    if plan.write_rom:
-        # The ROM is about to be rewritten: a cut write must not pass for the old image.
-        lines.append(f"try:\n    os.remove({APPS + '/ROM'!r})\nexcept OSError:\n    pass")
     if plan.write_launcher:
         lines.append(f"_put('/main.py', {LAUNCHER!r})")
     return "\n".join(lines) + "\n"
 
 
-def _switch_code(plan: Plan, board: BoardState, manifest: dict) -> str:
-    """Board code that records the ROM's and the slot's manifests, then makes the slot
-    active: the ACTIVE rename is the one step that changes which app runs."""
+def _commit_code(plan: Plan, manifest: str, signature: str | None) -> str:
+    """Board code that writes the slot's manifest (and its signature), then has the
+    firmware's tinyml.app check the slot against it and make it the app: the ACTIVE rename
+    in commit() is the one step that changes which app runs."""
     folder = f"{APPS}/{plan.slot}"
-    lines = [_BOARD_HELPERS, f"_put({folder + '/' + MANIFEST!r}, {json.dumps(manifest)!r})"]
-    if plan.write_rom:
-        lines.append(f"_put({APPS + '/ROM'!r}, {manifest['rom']!r})")
-    if plan.switch:
-        active = plan.slot if board.active is None else f"{plan.slot} {board.active}"
-        lines.append(f"_put({APPS + '/ACTIVE'!r}, {active!r})")
+    lines = [_BOARD_HELPERS, f"_put({folder + '/' + MANIFEST!r}, {manifest!r})"]
+    if signature:
+        lines.append(f"_put({folder + '/' + SIGNATURE!r}, {signature!r})")
+    lines.append(
+        "import tinyml.app\n"
+        "try:\n"
+        f"    tinyml.app.commit({plan.slot!r})\n"
+        f"    print({_REPLY!r} + 'committed')\n"
+        "except ValueError as e:\n"
+        f"    print({_REPLY!r} + 'refused ' + str(e))"
+    )
     return "\n".join(lines) + "\n"
 
 
-def _manifest(app: App, board: BoardState) -> dict:
-    return {
+def manifest_text(app: App, plan: Plan) -> str:
+    """The slot's deploy manifest, as the board stores it and a signature covers it."""
+    record = {
         "app": app.folder.resolve().name,
         "files": dict(app.hashes),
-        "rom": app.image_sha256 if app.image is not None else board.rom_sha256,
+        "rom": app.image_sha256,
+        "rom_segment": plan.rom_segment,
         "models": {m.path.name: sha256_file(m.path) for m in app.models},
+        # A board with a key takes only a manifest issued after the last it accepted.
+        "issued": time.time_ns() // 1_000_000,
     }
+    return json.dumps(record, sort_keys=True)
+
+
+def sign(key: bytes, manifest: str) -> str:
+    """The manifest's signature: HMAC-SHA256 under the board's key, hex."""
+    return hmac.new(key, manifest.encode(), hashlib.sha256).hexdigest()
+
+
+def read_key(path: Path) -> bytes:
+    """A signing key: the bytes of the file `path` (host deploy --provision makes one)."""
+    try:
+        key = Path(path).read_bytes()
+    except OSError as err:
+        raise CommandError(f"cannot read the key {path}: {err.strerror}") from err
+    if len(key) < 16:
+        raise CommandError(f"the key {path} has {len(key)} bytes; a key needs at least 16")
+    return key
 
 
 def deploy_to(
@@ -491,10 +504,13 @@ def deploy_to(
     follow: bool = False,
     until: str | None = None,
     stop: Callable[[], bool] | None = None,
+    key: bytes | None = None,
 ) -> DeployResult:
-    """Deploy the app in `app_folder` through an mpremote transport (see host/transport.py).
+    """Deploy the app in `app_folder` through an mpremote transport (see host/transport.py),
+    its manifest signed with `key` if given.
 
-    Refuses, before writing anything, an app the board cannot run. After the deploy the
+    Refuses, before writing anything, an app the board cannot run; the board refuses an app
+    its key did not sign. After the deploy the
     board is soft-reset (unless `reset` is False) and what it prints is collected for
     `watch_seconds` or until it prints `until` (with `follow`: until Ctrl-C or until
     `stop()` is true, echoed as it comes).
@@ -510,6 +526,11 @@ def deploy_to(
             f" not {board_id}: pass --board {state.board_id}"
         )
     problems = refusals(app, state, board_id)
+    if state.keyed and not key:
+        problems.append(
+            "the board runs only signed apps: deploy with --sign KEY, the key it was"
+            " provisioned with"
+        )
     if problems:
         raise CommandError("nothing was written:\n  " + "\n  ".join(problems))
     plan = plan_deploy(app, state)
@@ -532,12 +553,25 @@ def deploy_to(
                 # mpremote writes a file ending in .romfs as it is, any other path it packs.
                 image = Path(tmp) / "models.romfs"
                 image.write_bytes(app.image)
-                log(f"  ROMFS image: {len(app.image)} bytes")
-                commands.append(["romfs", "deploy", str(image)])
+                log(f"  ROMFS image: {len(app.image)} bytes (segment {plan.rom_segment})")
+                commands.append(
+                    ["romfs", "--partition", str(plan.rom_segment), "deploy", str(image)]
+                )
                 result.bytes_sent += len(app.image)
                 result.rom_written = True
-            commands.append(["exec", _switch_code(plan, state, _manifest(app, state))])
-            board.chain(commands)
+            if plan.switch:
+                manifest = manifest_text(app, plan)
+                signature = sign(key, manifest) if key else None
+                commands.append(["exec", _commit_code(plan, manifest, signature)])
+            output = board.chain(commands)
+        refused = next(
+            (line for line in output.splitlines() if line.startswith(_REPLY + "refused ")), None
+        )
+        if refused:
+            raise CommandError(
+                f"the board kept its app: {refused.removeprefix(_REPLY + 'refused ')}"
+                + ("" if key else " (deploy with --sign KEY)" if state.keyed else "")
+            )
     result.round_trips = board.round_trips + int(reset)
     result.connections = board.connections
     result.seconds = time.monotonic() - started
@@ -549,25 +583,18 @@ def deploy_to(
     return result
 
 
-ROLLBACK = (
-    _BOARD_HELPERS
-    + r"""
-try:
-    n = open("/apps/ACTIVE").read().split()
-except OSError:
-    n = []
-if not n:
-    print("TINYML-DEPLOY none")
+# The previous app becomes the active one, if it is whole (and signed, on a board with a key).
+ROLLBACK = r"""
+import tinyml.app as A
+a, p = A.state()
+o = (p or ("b" if a == "a" else "a")) if a else None
+why = A.check(o) if o else "none"
+if why:
+    print("TINYML-DEPLOY none " + why)
 else:
-    o = n[1] if len(n) > 1 else ("b" if n[0] == "a" else "a")
-    try:
-        os.stat("/apps/%s/manifest.json" % o)
-        _put("/apps/ACTIVE", o)
-        print("TINYML-DEPLOY %s %s" % (n[0], o))
-    except OSError:
-        print("TINYML-DEPLOY none")
+    A.switch(o)
+    print("TINYML-DEPLOY %s %s" % (a, o))
 """
-)
 
 
 def rollback_to(
@@ -583,8 +610,12 @@ def rollback_to(
     words = next(
         (line.split()[1:] for line in output.splitlines() if line.startswith(_REPLY)), ["none"]
     )
-    if words == ["none"]:
-        raise CommandError("the board has no previous app to go back to")
+    if words[0] == "none":
+        reason = " ".join(words[1:])
+        raise CommandError(
+            "the board has no previous app to go back to"
+            + (f": {reason}" if reason != "none" else "")
+        )
     if reset:
         soft_reset(transport.port, watch_seconds, follow, until)
     return words[0], words[1]
@@ -660,10 +691,51 @@ def deploy(
     firmware=None,
     log: Callable[[str], None] = print,
     stop: Callable[[], bool] | None = None,
+    key: bytes | None = None,
 ) -> DeployResult:
-    """Deploy the app folder `app` to board `board_id` on `port` (else its emulator)."""
+    """Deploy the app folder `app` to board `board_id` on `port` (else its emulator), signed
+    with `key` if given."""
     with _connect(board_id, port, firmware) as transport:
-        return deploy_to(transport, app, board_id=board_id, log=log, follow=follow, stop=stop)
+        return deploy_to(
+            transport, app, board_id=board_id, log=log, follow=follow, stop=stop, key=key
+        )
+
+
+def provision_board(transport, key: bytes, old_key: bytes | None = None) -> None:
+    """Give the board the key its apps must then be signed with; a board that has one takes a
+    new one only when `old_key` is its key."""
+    signature = hmac.new(old_key, key, hashlib.sha256).hexdigest() if old_key else None
+    code = (
+        "import tinyml.app\n"
+        "try:\n"
+        f"    tinyml.app.provision({key.hex()!r}, {signature!r})\n"
+        f"    print({_REPLY!r} + 'provisioned')\n"
+        "except ValueError as e:\n"
+        f"    print({_REPLY!r} + 'refused ' + str(e))\n"
+    )
+    output = Board(transport).chain([["exec", code]])
+    if _REPLY + "provisioned" not in output:
+        refused = next(
+            (line for line in output.splitlines() if line.startswith(_REPLY + "refused ")), None
+        )
+        reason = refused.removeprefix(_REPLY + "refused ") if refused else output[-2000:]
+        raise CommandError(f"the board on {transport.port} kept its key: {reason}")
+
+
+def make_key(path: Path) -> bytes:
+    """The key in `path`; a new random 32-byte key, readable by its owner only, if there is
+    no such file."""
+    path = Path(path)
+    if not path.exists():
+        import secrets
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_bytes(secrets.token_bytes(32))
+        print(
+            f"made a new key in {path}: keep it secret; deploys to this board need --sign {path}"
+        )
+    return read_key(path)
 
 
 def app_signature(app: Path) -> tuple:
@@ -700,13 +772,14 @@ def watch(
     *,
     poll_seconds: float = 0.5,
     log: Callable[[str], None] = print,
+    key: bytes | None = None,
 ) -> None:
     """Deploy, show the board's output, and deploy again each time a file of the app changes,
     until Ctrl-C. A deploy that fails is reported and tried again at the next change."""
     while True:
         changes = AppChanges(app, poll_seconds)
         try:
-            deploy(app, board_id, port, follow=True, log=log, stop=changes)
+            deploy(app, board_id, port, follow=True, log=log, stop=changes, key=key)
         except CommandError as err:
             log(f"host: {err}")
             while not changes():
@@ -736,6 +809,7 @@ def deploy_many(
     *,
     firmware=None,
     log: Callable[[str], None] = print,
+    key: bytes | None = None,
 ) -> dict[str, DeployResult | CommandError]:
     """Deploy `app` to the boards on `ports` at once, a thread each (each waits on its own
     serial line); every line logged starts with its port. A board that fails does not stop
@@ -749,7 +823,7 @@ def deploy_many(
                 log(f"[{port}] {line}")
 
         try:
-            results[port] = deploy(app, board_id, port, firmware=firmware, log=prefixed)
+            results[port] = deploy(app, board_id, port, firmware=firmware, log=prefixed, key=key)
         except CommandError as err:
             results[port] = err
 
@@ -814,6 +888,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="switch back to the previous app instead of deploying",
     )
+    parser.add_argument(
+        "--sign",
+        type=Path,
+        metavar="KEY",
+        help="sign the deploy with the key in this file (a board given a key with --provision"
+        " runs only apps signed with it); with --provision, the board's current key",
+    )
+    parser.add_argument(
+        "--provision",
+        type=Path,
+        metavar="KEY",
+        help="give the board the key in this file (made, 32 random bytes, if it does not exist)"
+        " instead of deploying; from then on it accepts only apps deployed with --sign KEY",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -825,6 +913,14 @@ def run(args: argparse.Namespace) -> int:
     if len(ports) > 1 and (args.follow or args.rollback or args.watch):
         raise CommandError("--follow, --watch and --rollback take one board: pass one --port")
     port = ports[0] if ports else None
+    key = read_key(args.sign) if args.sign else None
+    if args.provision:
+        new_key = make_key(args.provision)
+        for each in ports or [None]:
+            with _connect(args.board, each, None) as transport:
+                provision_board(transport, new_key, key)
+            print(f"{transport.port}: provisioned with the key in {args.provision}")
+        return 0
     if args.rollback:
         with _connect(args.board, port, None) as transport:
             left, active = rollback_to(transport, follow=args.follow)
@@ -833,10 +929,10 @@ def run(args: argparse.Namespace) -> int:
     if args.app is None:
         raise CommandError("name the app folder to deploy (or pass --rollback)")
     if args.watch:
-        watch(args.app, args.board, port)
+        watch(args.app, args.board, port, key=key)
         return 0
     if len(ports) > 1:
-        results = deploy_many(args.app, args.board, ports)
+        results = deploy_many(args.app, args.board, ports, key=key)
         for port, result in results.items():
             print(f"[{port}] {result.summary() if isinstance(result, DeployResult) else 'failed'}")
         failed = [port for port, result in results.items() if isinstance(result, CommandError)]
@@ -846,7 +942,7 @@ def run(args: argparse.Namespace) -> int:
                 + "\n".join(f"[{port}] {results[port]}" for port in failed)
             )
         return 0
-    result = deploy(args.app, args.board, port, follow=args.follow)
+    result = deploy(args.app, args.board, port, follow=args.follow, key=key)
     if not args.follow:
         print(result.summary())
     return 0

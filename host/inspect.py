@@ -90,11 +90,11 @@ def board_report(board_id: str, info: ModelInfo, arena: int) -> dict:
         else [name for name in used if resolver_name(name) not in available]
     )
     # romfs_bytes = 0: the board reads models from files (the simulator), no partition limit
-    rom_ok = board.romfs_bytes == 0 or info.size <= board.romfs_bytes
+    rom_ok = board.romfs_bytes == 0 or info.size <= board.romfs_image_bytes
     fits = rom_ok and arena <= board.heap_bytes and not lacking
     return {
         "id": board_id,
-        "romfs_bytes": board.romfs_bytes,
+        "romfs_bytes": board.romfs_image_bytes,
         "heap_bytes": board.heap_bytes,
         "model_bytes": info.size,
         "arena_bytes": arena,

@@ -100,7 +100,11 @@ def size_table(sizes: FirmwareSizes) -> str:
     rows = [(f"  {part}", size) for part, size in sizes.flash.items()]
     rows += [
         ("firmware", sizes.firmware),
-        ("ROMFS partition (/rom, models)", board.romfs_bytes),
+        (
+            "ROMFS (/rom, models)"
+            + (f", {board.romfs_segments} segments" if board.romfs_segments > 1 else ""),
+            board.romfs_bytes,
+        ),
         ("filesystem (/)", board.filesystem_bytes),
         ("flash left unused", left),
         (f"flash ({board.flash_bytes // 1024} KiB)", board.flash_bytes),

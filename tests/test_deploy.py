@@ -60,8 +60,8 @@ def board_state(**changes) -> BoardState:
         "heap_free": 100_000,
         "active": None,
         "previous": None,
-        "manifest": None,
-        "rom_sha256": None,
+        "manifests": {},
+        "roms": (None, None),
         "files": {"a": {}, "b": {}},
         "launcher": LAUNCHER_SHA,
         "has_app_module": True,
@@ -69,11 +69,15 @@ def board_state(**changes) -> BoardState:
     return BoardState(**{**facts, **changes})
 
 
-def deployed(app, slot: str = "a", **changes) -> BoardState:
-    """The board once `app` is the active app in `slot`."""
+def deployed(app, slot: str = "a", segment: int = 0, **changes) -> BoardState:
+    """The board once `app` is the active app in `slot`, its models in ROMFS `segment`."""
     files = {"a": {}, "b": {}}
     files[slot] = {**app.hashes, "manifest.json": "0" * 64}
-    return board_state(active=slot, files=files, rom_sha256=app.image_sha256, **changes)
+    roms = [None, None]
+    roms[segment] = app.image_sha256
+    manifest = {"files": dict(app.hashes), "rom": app.image_sha256, "rom_segment": segment}
+    facts = {"active": slot, "files": files, "roms": tuple(roms), "manifests": {slot: manifest}}
+    return board_state(**{**facts, **changes})
 
 
 MODEL = (
@@ -144,11 +148,20 @@ def test_plan_spare_slot_stale_files_are_removed_and_matching_ones_kept(tmp_path
     assert plan.keep == ("main.py", "lib/gone.py")
 
 
-def test_plan_a_changed_model_rewrites_only_the_rom(tmp_path: Path):
+def test_plan_a_changed_model_goes_to_the_other_segment_beside_the_active_app(tmp_path: Path):
     before = read_app(make_app(tmp_path / "v1", models={"m": MODEL}))
     after = read_app(make_app(tmp_path / "v2", models={"m": (bytes(300), MODEL[1])}))
-    plan = plan_deploy(after, deployed(before))
-    assert plan.write_rom and not plan.switch and not plan.send and plan.slot == "a"
+    plan = plan_deploy(after, deployed(before, "a", segment=1))
+    # The active app and its models stay whole until the switch; the code is copied there.
+    assert (plan.slot, plan.rom_segment, plan.write_rom, plan.switch) == ("b", 0, True, True)
+    assert (plan.send, plan.copy) == ((), ("main.py",))
+    # Back to the first models: the segment that still holds them is switched to, unwritten.
+    board = deployed(after, "b", segment=0, roms=(after.image_sha256, before.image_sha256))
+    plan = plan_deploy(before, board)
+    assert (plan.slot, plan.rom_segment, plan.write_rom) == ("a", 1, False)
+    # A board with one segment has no other: the models are written where they were.
+    plan = plan_deploy(after, deployed(before, "a", roms=(before.image_sha256,)))
+    assert (plan.rom_segment, plan.write_rom) == (0, True)
 
 
 def test_refusals_name_the_operator_the_partition_and_the_heap(tmp_path: Path):
@@ -159,7 +172,7 @@ def test_refusals_name_the_operator_the_partition_and_the_heap(tmp_path: Path):
     assert "big.tflite needs operator CONV_2D (version 3)" in problems[0]
     command = f"host build --board rpi_pico --ops-from {tmp_path}/app/models/big.tflite"
     assert command in problems[0]
-    assert "larger than the board's ROMFS partition (4096 bytes)" in problems[1]
+    assert "the board's ROMFS partition (4096 bytes, one of its 2 segments)" in problems[1]
     assert "arenas need 150000 bytes" in problems[2] and "free heap (100000 bytes)" in problems[2]
     assert (
         refusals(
@@ -320,15 +333,11 @@ def test_pico_deploy_redeploy_change_a_file_and_a_model(pico, sine, tmp_path: Pa
 def test_pico_refusal_writes_nothing(pico, sine, tmp_path: Path):
     app = sine_app(tmp_path / "app", sine)
     before = deploy_module.Board(pico).describe()
-    (app / "models" / "huge.tflite").write_bytes(bytes(pico.board.romfs_bytes))
+    (app / "models" / "huge.tflite").write_bytes(bytes(pico.board.romfs_image_bytes))
     with pytest.raises(CommandError, match="larger than the board's ROMFS partition"):
         pico_deploy(pico, app)
     after = deploy_module.Board(pico).describe()
-    assert (after.files, after.active, after.rom_sha256) == (
-        before.files,
-        before.active,
-        before.rom_sha256,
-    )
+    assert (after.files, after.active, after.roms) == (before.files, before.active, before.roms)
 
 
 def test_pico_first_start_that_raises_rolls_back(pico, sine, tmp_path: Path):
@@ -362,7 +371,16 @@ def test_pico_a_model_altered_on_the_board_is_refused(pico, sine, tmp_path: Path
     model[-1] ^= 1
     (altered / "sine.tflite").write_bytes(model)
     romfs.write_image(altered, tmp_path / "altered.romfs")
-    pico.deploy_rom(tmp_path / "altered.romfs", timeout=300)
+    segment = deploy_module.Board(pico).describe().manifest["rom_segment"]
+    written = pico.mpremote(
+        "romfs",
+        "--partition",
+        str(segment),
+        "deploy",
+        str(tmp_path / "altered.romfs"),
+        timeout=300,
+    )
+    assert written.returncode == 0, written.stderr
     output = deploy_module.soft_reset(pico.port, WATCH_SECONDS, until=deploy_module.REPL_PROMPT)
     assert "ValueError: /rom/sine.tflite: sha256 differs from its sidecar's" in output, output
     # The next deploy sees the ROM as it is, and writes the image again.
@@ -376,7 +394,7 @@ def test_deploy_to_several_boards_at_once(tmp_path: Path, monkeypatch, capsys):
     started = []
     both_running = threading.Barrier(2, timeout=10)
 
-    def fake_deploy(app, board_id, port, *, firmware=None, log=print, follow=False):
+    def fake_deploy(app, board_id, port, *, firmware=None, log=print, follow=False, key=None):
         started.append(port)
         both_running.wait()  # returns only once both boards are being deployed at once
         log("sending main.py")
@@ -431,7 +449,7 @@ def test_watch_deploys_again_when_a_file_changes(tmp_path: Path, monkeypatch):
         time.sleep(0.01)  # a new mtime even on a coarse clock
         (app / "main.py").write_text(text)
 
-    def fake_deploy(app_folder, board_id, port, *, follow, log, stop):
+    def fake_deploy(app_folder, board_id, port, *, follow, log, stop, key=None):
         calls.append((app / "main.py").read_text())
         if len(calls) == 1:
             edit("print('v2')\n")  # saved while the board's output is followed
