@@ -314,11 +314,11 @@ def refusals(app: App, board: BoardState, board_id: str) -> list[str]:
     return problems
 
 
-def plan_deploy(app: App, board: BoardState) -> Plan:
-    """What to write so the board runs `app`: the app goes into the slot that is not active,
-    its models into a ROMFS segment the active app does not use, and only files whose sha256
-    the board lacks go over the link. Nothing the active app uses is written before the
-    switch, so a deploy cut at any point leaves the old app whole."""
+def plan_deploy(app: App, board: BoardState, key: bytes | None = None) -> Plan:
+    """What to write so the board runs `app`, signed with `key` if given: the app goes into
+    the slot that is not active, its models into a ROMFS segment the active app does not use,
+    and only files whose sha256 the board lacks go over the link. Nothing the active app uses
+    is written before the switch, so a deploy cut at any point leaves the old app whole."""
     active_files = board.files.get(board.active, {}) if board.active else {}
     active_segment = (board.manifest or {}).get("rom_segment")
     launcher_current = board.launcher == hashlib.sha256(LAUNCHER.encode()).hexdigest()
@@ -327,6 +327,7 @@ def plan_deploy(app: App, board: BoardState) -> Plan:
         board.active
         and _code_files(active_files) == app.hashes
         and (board.manifest or {}).get("files") == app.hashes
+        and (board.manifest or {}).get("key") == key_id(key)
         and (image is None or (active_segment is not None and board.roms[active_segment] == image))
     ):
         return Plan(
@@ -395,9 +396,12 @@ class Board:
         self.round_trips += len(commands)
         result = self.transport.mpremote(*args, timeout=MPREMOTE_TIMEOUT)
         if result.returncode != 0:
+            steps = ", ".join(
+                " ".join(c[:2]) if c[0] in ("fs", "romfs") else c[0] for c in commands
+            )
             raise CommandError(
-                f"mpremote {' '.join(commands[-1][:2])} failed on"
-                f" {self.transport.port}:\n{result.stdout}{result.stderr}".rstrip()
+                f"mpremote failed on {self.transport.port} (running: {steps}):\n"
+                f"{result.stdout[-2000:]}{result.stderr[-2000:]}".rstrip()
             )
         return result.stdout
 
@@ -463,9 +467,16 @@ def _commit_code(plan: Plan, manifest: str, signature: str | None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def manifest_text(app: App, plan: Plan) -> str:
+def key_id(key: bytes | None) -> str | None:
+    """What a manifest records of the key that signed it: the start of its sha256, so that
+    a deploy with another key is not taken for an unchanged app."""
+    return hashlib.sha256(key).hexdigest()[:16] if key else None
+
+
+def manifest_text(app: App, plan: Plan, key: bytes | None = None) -> str:
     """The slot's deploy manifest, as the board stores it and a signature covers it."""
     record = {
+        "key": key_id(key),
         "app": app.folder.resolve().name,
         "files": dict(app.hashes),
         "rom": app.image_sha256,
@@ -533,7 +544,7 @@ def deploy_to(
         )
     if problems:
         raise CommandError("nothing was written:\n  " + "\n  ".join(problems))
-    plan = plan_deploy(app, state)
+    plan = plan_deploy(app, state, key)
     result = DeployResult(
         board_id=state.board_id,
         slot=plan.slot,
@@ -560,7 +571,7 @@ def deploy_to(
                 result.bytes_sent += len(app.image)
                 result.rom_written = True
             if plan.switch:
-                manifest = manifest_text(app, plan)
+                manifest = manifest_text(app, plan, key)
                 signature = sign(key, manifest) if key else None
                 commands.append(["exec", _commit_code(plan, manifest, signature)])
             output = board.chain(commands)

@@ -156,6 +156,17 @@ class MpremoteTransport(Transport):
 class SerialTransport(MpremoteTransport):
     """A real board on a serial port (`--port /dev/ttyACM0`): mpremote's own connection."""
 
+    def __init__(self, board: Board | None, port: str):
+        # A device path that is not there: say so, before mpremote's own words would.
+        if "://" not in port and "/" in port and not Path(port).exists():
+            from serial.tools import list_ports
+
+            ports = ", ".join(sorted(p.device for p in list_ports.comports())) or "none"
+            raise CommandError(
+                f"no serial port {port}: is the board plugged in? (serial ports here: {ports})"
+            )
+        super().__init__(board, port)
+
 
 class SimulatorTransport(Transport):
     """The unix firmware as a process: /rom from an image file, sensors from a recording."""

@@ -292,7 +292,7 @@ def sine_app(folder: Path, sine: Path, version: str = "v1", labels=("sin(x)",)) 
     return folder
 
 
-def pico_deploy(pico, app: Path):
+def pico_deploy(pico, app: Path, key: bytes | None = None):
     return deploy_to(
         pico,
         app,
@@ -300,7 +300,14 @@ def pico_deploy(pico, app: Path):
         log=lambda line: None,
         watch_seconds=WATCH_SECONDS,
         until=deploy_module.REPL_PROMPT,
+        key=key,
     )
+
+
+def pico_exec(pico, code: str) -> str:
+    result = pico.mpremote("exec", code, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
 
 
 def test_pico_deploy_redeploy_change_a_file_and_a_model(pico, sine, tmp_path: Path):
@@ -388,6 +395,68 @@ def test_pico_a_model_altered_on_the_board_is_refused(pico, sine, tmp_path: Path
     assert repaired.rom_written and "app intact" in repaired.output
 
 
+def test_pico_a_board_with_a_key_runs_only_apps_signed_with_it(pico, sine, tmp_path: Path):
+    key = deploy_module.make_key(tmp_path / "key")
+    deploy_module.provision_board(pico, key)
+    try:
+        app = sine_app(tmp_path / "app", sine, "signed")
+        with pytest.raises(CommandError, match="runs only signed apps: deploy with --sign"):
+            pico_deploy(pico, app)
+        # Signed with another key: the board's tinyml.app refuses it, and keeps its app.
+        before = deploy_module.Board(pico).describe()
+        other = deploy_module.make_key(tmp_path / "other")
+        with pytest.raises(CommandError, match="signature does not match its manifest"):
+            pico_deploy(pico, app, key=other)
+        assert deploy_module.Board(pico).describe().active == before.active
+
+        signed = pico_deploy(pico, app, key=key)
+        assert "app signed" in signed.output, signed.output
+
+        # A file changed on the board, then its manifest too (a forger has no key to sign
+        # it): the launcher refuses the app at its start and runs nothing unchecked.
+        slot = f"/apps/{signed.slot}"
+        pico_exec(pico, f"open({slot + '/main.py'!r}, 'w').write('print(\\'forged\\')')")
+        output = deploy_module.soft_reset(
+            pico.port, WATCH_SECONDS, until=deploy_module.REPL_PROMPT
+        )
+        assert f"app {signed.slot} refused: main.py differs from its manifest" in output, output
+        forged_manifest = (
+            "import json, tinyml.app as A\n"
+            f"m = A.manifest({signed.slot!r})\n"
+            f"m['files']['main.py'] = A.file_sha256({slot + '/main.py'!r})\n"
+            f"A._put({slot + '/manifest.json'!r}, json.dumps(m))"
+        )
+        pico_exec(pico, forged_manifest)
+        output = deploy_module.soft_reset(
+            pico.port, WATCH_SECONDS, until=deploy_module.REPL_PROMPT
+        )
+        assert "signature does not match its manifest under this board's key" in output, output
+        assert "forged" not in output.replace("refused", "")
+
+        # An older signed app, replayed: its signature is right, but it was issued before
+        # the last one the board accepted.
+        newer = pico_deploy(pico, sine_app(tmp_path / "newer", sine, "newer"), key=key)
+        assert "app newer" in newer.output and newer.slot != signed.slot
+        replay = pico_exec(
+            pico,
+            f"import tinyml.app as A\n"
+            f"A._put({slot + '/main.py'!r}, open({slot + '/main.py'!r}).read())\n"
+            f"try:\n    A.commit({signed.slot!r})\nexcept ValueError as e:\n    print(e)",
+        )
+        assert "refused" in replay and newer.slot == deploy_module.Board(pico).describe().active
+
+        # A new key takes the old one's signature.
+        new_key = deploy_module.make_key(tmp_path / "new")
+        with pytest.raises(CommandError, match="kept its key: this board has a key"):
+            deploy_module.provision_board(pico, new_key, other)
+        deploy_module.provision_board(pico, new_key, key)
+        assert "app newer" in pico_deploy(pico, tmp_path / "newer", key=new_key).output
+    finally:
+        # Whoever has the board's REPL can remove its key (see the README): the other tests
+        # deploy unsigned.
+        pico_exec(pico, "import os\nos.remove('/apps/KEY')")
+
+
 def test_deploy_to_several_boards_at_once(tmp_path: Path, monkeypatch, capsys):
     """Several --port: each board deployed in its own thread, lines prefixed with the port; a
     board that fails does not stop the others, and the command exits 1 naming it."""
@@ -467,3 +536,114 @@ def test_watch_deploys_again_when_a_file_changes(tmp_path: Path, monkeypatch):
     assert calls == [calls[0], "print('v2')\n", "print('v3')\n"]
     assert "host: the board is busy" in logged
     assert sum("a file changed, deploying again" in line for line in logged) == 2
+
+
+def test_a_key_file_that_is_missing_or_short_is_refused(tmp_path: Path):
+    with pytest.raises(CommandError, match="cannot read the key"):
+        deploy_module.read_key(tmp_path / "absent")
+    (tmp_path / "short").write_bytes(b"0123456789")
+    with pytest.raises(CommandError, match="has 10 bytes; a key needs at least 16"):
+        deploy_module.read_key(tmp_path / "short")
+    key = deploy_module.make_key(tmp_path / "keys" / "board.key")
+    assert len(key) == 32 and (tmp_path / "keys" / "board.key").stat().st_mode & 0o077 == 0
+
+
+# Two emulated Picos, each on its own flash, for the commands that reach several boards or
+# keep following one.
+
+
+@pytest.fixture
+def two_picos(tmp_path: Path):
+    from conftest import firmware_for
+
+    from host.emulators import rp2040js
+
+    for program in ("node", "npm"):
+        if shutil.which(program) is None:
+            pytest.skip(f"{program} missing; install it with: {rp2040js.NODE_INSTALL}")
+    uf2 = firmware_for("rpi_pico").path
+    picos = [rp2040js.start(uf2, tmp_path / f"pico{i}" / "flash.img") for i in range(2)]
+    yield picos
+    for proc, _ in picos:
+        rp2040js.stop(proc)
+
+
+def host_deploy(*args: str, **popen) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "host", "deploy", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        **popen,
+    )
+
+
+def test_deploy_to_two_emulated_picos_at_once(two_picos, sine, tmp_path: Path):
+    from host.emulators import rp2040js
+
+    app = sine_app(tmp_path / "app", sine, "both")
+    (_, first), (second_proc, second) = two_picos
+    ports = ["--port", first, "--port", second]
+    output, _ = host_deploy(str(app), "--board", "rpi_pico", *ports).communicate(timeout=600)
+    for port in (first, second):
+        assert f"[{port}] deployed to rpi_pico (slot a): 2 file(s) sent" in output, output
+    # One board gone: the other is still deployed, and the command says which failed.
+    rp2040js.stop(second_proc)
+    sine_app(app, sine, "again")
+    deploy = host_deploy(str(app), "--board", "rpi_pico", *ports)
+    output, _ = deploy.communicate(timeout=600)
+    assert deploy.returncode == 1, output
+    assert f"[{first}] deployed to rpi_pico (slot b): 1 file(s) sent" in output, output
+    assert f"host: deploy failed on 1 of 2 boards:\n[{second}]" in output, output
+
+
+def test_watch_redeploys_to_an_emulated_pico_when_a_file_is_saved(two_picos, sine, tmp_path):
+    import signal
+
+    app = sine_app(tmp_path / "app", sine, "watched")
+    (_, port), _ = two_picos
+    watch = host_deploy(str(app), "--board", "rpi_pico", "--port", port, "--watch")
+    seen = []
+
+    def read_until(text: str) -> None:
+        for line in watch.stdout:
+            seen.append(line)
+            if text in line:
+                return
+        pytest.fail(f"host deploy --watch ended before {text!r}:\n{''.join(seen)}")
+
+    timer = threading.Timer(WATCH_SECONDS, watch.kill)
+    timer.start()
+    try:
+        read_until("app watched ['sin(x)']")
+        (app / "lib" / "util.py").write_text("VERSION = 'saved'\n")
+        read_until("a file changed, deploying again")
+        read_until("app saved ['sin(x)']")
+        watch.send_signal(signal.SIGINT)
+        assert watch.wait(60) == 0, "".join(seen)
+    finally:
+        timer.cancel()
+        watch.kill()
+    assert any("1 file(s) sent" in line for line in seen), "".join(seen)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["deploy", "examples/hello_world", "--board", "rpi_pico"],
+        ["run", "examples/hello_world/main.py", "--board", "rpi_pico"],
+        ["repl", "--board", "rpi_pico"],
+    ],
+)
+def test_a_serial_port_that_is_not_there_is_named(command):
+    result = subprocess.run(
+        [sys.executable, "-m", "host", *command, "--port", "/dev/ttyNOPE"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("host: no serial port /dev/ttyNOPE: is the board plugged in?")

@@ -7,6 +7,10 @@ the simulator (tests/test_device_runtime.py), run as
 
 import re
 import shutil
+import signal
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -40,6 +44,42 @@ def test_example_on_emulated_pico(pico, trained, name: str) -> None:
     assert result.returncode == 0, result.output
     lines = result.output.splitlines()
     BEHAVIOUR[name](lines)
+    assert_prints_expected(lines, example)
+
+
+def test_magic_wand_deployed_as_its_readme_says(pico, trained, tmp_path: Path) -> None:
+    """examples/magic_wand/README.md's path to a board, on the emulated Pico: the app folder
+    with the model `host train gesture` made, then `host deploy examples/magic_wand --board
+    rpi_pico --port PORT --follow`, with the emulator's IMU playing sample.csv."""
+    from host.emulators import rp2040js
+    from host.transport import PicoEmulatorTransport
+
+    example = ROOT / "examples" / "magic_wand"
+    app = tmp_path / "magic_wand"
+    app.mkdir()
+    shutil.copy(example / "main.py", app)
+    shutil.copytree(trained("gesture"), app / "models")
+    proc, port = rp2040js.start(pico.path, tmp_path / "flash.img", example / "sample.csv")
+    try:
+        deploy = subprocess.Popen(
+            [sys.executable, "-m", "host", "deploy", str(app), "--board", "rpi_pico"]
+            + ["--port", port, "--follow"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        assert rp2040js.wait_recording_ended(proc), "the emulator stopped before the recording"
+        timer = threading.Timer(
+            PicoEmulatorTransport.DRAIN_SECONDS, deploy.send_signal, [signal.SIGINT]
+        )
+        timer.start()
+        output, _ = deploy.communicate(timeout=300)
+    finally:
+        rp2040js.stop(proc)
+    assert deploy.returncode == 0, output
+    assert "deployed to rpi_pico" in output and "MPY: soft reboot" in output, output
+    lines = [line for line in output.split("MPY: soft reboot", 1)[1].splitlines() if line]
     assert_prints_expected(lines, example)
 
 
