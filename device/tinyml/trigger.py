@@ -152,14 +152,72 @@ class Threshold(Trigger):
             k += channels
 
 
+class MotionDetector:
+    """Movement in samples of `channels` channels, as the IMU chips' motion detectors find it:
+    a sample moves when it differs from a slow running mean of its channel (1/16 per
+    sample, kept x16 so that integer means keep their fraction) by more than `limit` (the
+    samples' unit) on any channel, and a movement is `run` moving samples in a row. Both
+    `Motion` (on the samples a Pipeline pushes) and `Replay` (for its emulated interrupt pin)
+    use it, so the two agree on every sample.
+    """
+
+    def __init__(self, channels, limit, run):
+        self.channels = channels
+        self._limit16 = 16 * limit
+        self._run = run
+        self._over = 0
+        self._baseline = None
+
+    def feed(self, data, k, end, found=None, first=0):
+        """Look at the whole samples data[k:end]; True if one of them ended a movement. With
+        `found`, the number of each such sample is appended, the first one being `first`.
+        Allocates nothing (an array `found` may grow)."""
+        channels = self.channels
+        baseline = self._baseline
+        if baseline is None:
+            # A plain loop: a comprehension would make `data` and `k` closure cells.
+            baseline = self._baseline = array("i" if isinstance(data[k], int) else "f")
+            for c in range(channels):
+                baseline.append(16 * data[k + c])
+        limit16 = self._limit16
+        run = self._run
+        over = self._over
+        moved = False
+        sample_over = False
+        c = 0
+        while k < end:
+            value16 = 16 * data[k]
+            if abs(value16 - baseline[c]) > limit16:
+                sample_over = True
+            baseline[c] += (value16 - baseline[c]) // 16
+            k += 1
+            c += 1
+            if c == channels:
+                # one whole sample seen: extend or break the run of samples over the limit
+                over = over + 1 if sample_over else 0
+                if over >= run:
+                    moved = True
+                    if found is not None:
+                        found.append(first)
+                sample_over = False
+                c = 0
+                first += 1
+        self._over = over
+        return moved
+
+
+def _run_of(duration_ms, rate):
+    """The samples in a row that make a movement of `duration_ms`, as the chips count them."""
+    return max(1, (duration_ms * rate + 999) // 1000) if duration_ms else 1
+
+
 class Motion(Trigger):
     """Movement of more than `threshold` (the sensor's unit, g for IMUs) on any axis.
 
     With a sensor that has an interrupt pin, the chip watches and its pin fires the
-    trigger (the MCU can sleep); without one, each pushed sample is compared with a slow
-    running mean of its channel (1/16 per sample), as the chips' high-pass filters do.
-    `duration_ms`: the movement must last that long (samples in a row over the threshold),
-    so a single knock does not count.
+    trigger (the MCU can sleep); without one, the pushed samples go through a
+    `MotionDetector`, as the chips' high-pass filters do. `duration_ms`: the movement must
+    last that long (samples in a row over the threshold), so a single knock does not count.
     """
 
     def __init__(self, sensor, threshold, debounce_ms=0, duration_ms=0):
@@ -169,11 +227,9 @@ class Motion(Trigger):
             self.pins = (sensor.int_pin,)
             sensor.int_pin.irq(handler=self.fire_ref, trigger=sensor.int_pin.IRQ_RISING, hard=True)
         self._sensor = sensor
-        self._limit = int(threshold / sensor.scale)
-        self._baseline = None  # per channel, x16 so integer means keep their fraction
-        # samples in a row over the threshold that make a movement, as the chips count
-        self._run = max(1, (duration_ms * sensor.rate + 999) // 1000) if duration_ms else 1
-        self._over = 0
+        self._detector = MotionDetector(
+            sensor.channels, int(threshold / sensor.scale), _run_of(duration_ms, sensor.rate)
+        )
 
     def take(self):
         # A chip may hold its INT pin high until its status is read (ADXL345 activity,
@@ -188,36 +244,7 @@ class Motion(Trigger):
         if self.pins:
             return
         view = window.view()
-        channels = window.channels
-        baseline = self._baseline
-        k = len(view) - new * channels
-        if baseline is None:
-            # A plain loop: a comprehension here would make `view` and `k` closure cells,
-            # allocated on every call.
-            baseline = self._baseline = array("i", bytes(4 * channels))
-            for c in range(channels):
-                baseline[c] = 16 * view[k + c]
-        limit16 = 16 * self._limit
-        moved = False
-        over = self._over
-        sample_over = False
-        c = 0
-        while k < len(view):
-            value16 = 16 * view[k]
-            if abs(value16 - baseline[c]) > limit16:
-                sample_over = True
-            baseline[c] += (value16 - baseline[c]) >> 4
-            k += 1
-            c += 1
-            if c == channels:
-                # one whole sample seen: extend or break the run of samples over the limit
-                over = over + 1 if sample_over else 0
-                if over >= self._run:
-                    moved = True
-                sample_over = False
-                c = 0
-        self._over = over
-        if moved:
+        if self._detector.feed(view, len(view) - new * window.channels, len(view)):
             self.fire()
 
 

@@ -267,42 +267,28 @@ class Replay(Sensor):
         if event == "data":
             self.int_pin.events = range(self.samples)
         elif event == "motion":
-            self.int_pin.events = self._motion(
-                threshold / self.scale, _samples_for(duration_ms, self.rate)
-            )
+            self.int_pin.events = self._motion(threshold, duration_ms)
         self.int_pin.restart()
 
     def clear_interrupt(self):
         return self.int_pin.value()
 
-    def _motion(self, limit, run):
-        # As the chips' high-pass filtered motion detectors: a sample counts when it differs
-        # from a slow running mean (1/16 per sample) by more than the limit on any channel,
-        # and it and the `run - 1` before it all did (MPU6050 MOT_DUR, LSM6DS WAKE_DUR): a
-        # knock of a sample or two does not wake the board, a movement does.
-        channels = self.channels
-        k = self._offset(0)
-        baseline = [self._data[k + c] for c in range(channels)]
+    def _motion(self, threshold, duration_ms):
+        # The samples where the chip's motion detector would fire: trigger.MotionDetector,
+        # as trigger.Motion runs it on pushed samples.
+        from tinyml.trigger import MotionDetector, _run_of
+
+        detector = MotionDetector(
+            self.channels, int(threshold / self.scale), _run_of(duration_ms, self.rate)
+        )
         found = array("I")
-        over = 0
-        for i in range(1, self.samples):
+        i = 0
+        while i < self.samples:
             k = self._offset(i)
-            data = self._data
-            moved = False
-            for c in range(channels):
-                value = data[k + c]
-                if abs(value - baseline[c]) > limit:
-                    moved = True
-                baseline[c] += (value - baseline[c]) / 16
-            over = over + 1 if moved else 0
-            if over >= run:
-                found.append(i)
+            m = self._buf_start + self._buf_frames - i
+            detector.feed(self._data, k, k + m * self.channels, found, i)
+            i += m
         return found
-
-
-def _samples_for(duration_ms, rate):
-    """How many samples in a row make `duration_ms` (at least one)."""
-    return max(1, (duration_ms * rate + 999) // 1000)
 
 
 class VirtualPin:

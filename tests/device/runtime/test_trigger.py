@@ -139,6 +139,8 @@ check.eq("pin fired the trigger", (moved.events, moved.take()), (1, True))
 
 class Plain:
     int_pin = None
+    channels = 3
+    rate = 100
     scale = 1 / 16384
 
 
@@ -152,13 +154,9 @@ for z in (16384, 16500, 16300, 30000, 16384):
 check.eq("level motion without an interrupt pin", moves, [False, False, False, True, False])
 
 
-class Plain100(Plain):
-    rate = 100
-
-
 # duration_ms=30 at 100 Hz: three samples in a row over the threshold; a knock of two is not
 # a movement, and a run is counted across pushes.
-lasting = trigger.Motion(Plain100(), threshold=0.5, duration_ms=30)
+lasting = trigger.Motion(Plain(), threshold=0.5, duration_ms=30)
 win3.clear()
 moves = []
 for z in (16384, 30000, 30000, 16384, 16384, 30000, 30000, 30000, 30000, 16384):
