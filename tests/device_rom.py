@@ -111,7 +111,8 @@ def write_parity_rom(folder: Path, zoo: list[ZooModel]) -> None:
 
 
 def check_parity(output: str, zoo: list[ZooModel]) -> None:
-    """Every model ran, declared the tensors its file declares and gave the runtime's outputs."""
+    """Every model ran, declared the tensors its file declares and gave the runtime's outputs,
+    and after model.reset() its first set's outputs again."""
     _assert_done(output)
     errors = _lines(output, "ERR")
     assert not errors, "models failed on the board:\n" + "\n".join(" ".join(e) for e in errors)
@@ -119,6 +120,7 @@ def check_parity(output: str, zoo: list[ZooModel]) -> None:
     outs = {
         (f[0], int(f[1]), int(f[2])): f[3] if len(f) > 3 else "" for f in _lines(output, "OUT")
     }
+    after_reset = {(f[0], int(f[1])): f[2] if len(f) > 2 else "" for f in _lines(output, "RESET")}
     for model in zoo:
         for kind, tensors in (("in", model.inputs), ("out", model.outputs)):
             for index, info in enumerate(tensors):
@@ -138,6 +140,10 @@ def check_parity(output: str, zoo: list[ZooModel]) -> None:
                 where = f"{model.name} set {k} output {j}"
                 assert (model.name, k, j) in outs, f"{where}: not reported"
                 _assert_outputs_equal(where, info, outs[model.name, k, j], expected)
+        for j, (info, expected) in enumerate(zip(model.outputs, model.sets[0].expected)):
+            where = f"{model.name} output {j} after reset()"
+            assert (model.name, j) in after_reset, f"{where}: not reported"
+            _assert_outputs_equal(where, info, after_reset[model.name, j], expected)
 
 
 def write_badinput_rom(folder: Path, zoo: list[ZooModel]) -> list[str]:

@@ -194,6 +194,30 @@ def big_fc_int8(keras) -> bytes:
     return _convert(model, "int8")
 
 
+def stateful_float(keras) -> bytes:
+    """Float32 with a resource variable: a running sum of the inputs (VAR_HANDLE,
+    READ_VARIABLE, ASSIGN_VARIABLE, initialised in a CALL_ONCE subgraph), so each invoke's
+    output depends on the ones before it until the model is reset.
+    """
+    import tensorflow as tf
+
+    class RunningSum(tf.Module):
+        def __init__(self):
+            self.total = tf.Variable(tf.zeros([1, 4]), name="total")
+
+        @tf.function(input_signature=[tf.TensorSpec([1, 4], tf.float32)])
+        def __call__(self, x):
+            self.total.assign_add(x)
+            return self.total * 2.0
+
+    module = RunningSum()
+    converter = tf.lite.TFLiteConverter.from_concrete_functions(
+        [module.__call__.get_concrete_function()], module
+    )
+    converter.experimental_enable_resource_variables = True
+    return converter.convert()
+
+
 BUILDERS = {
     f.__name__: f
     for f in (
@@ -207,6 +231,7 @@ BUILDERS = {
         activations_int8,
         reduce_slice_int8,
         big_fc_int8,
+        stateful_float,
     )
 }
 

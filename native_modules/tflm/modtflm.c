@@ -727,6 +727,8 @@ static mp_obj_t model_make_new(const mp_obj_type_t *type, size_t n_args, size_t 
         : tflm_create_profiled(self->storage, self->data, self->arena, self->arena_size, self->profiler);
     if (error != NULL) {
         if (arena_arg != mp_const_none) {
+            // The trial runs below reuse the glue's message buffer: keep this message first.
+            mp_obj_t message = mp_obj_new_str(error, strlen(error));
             // Say how much the model needs, measured in a trial arena of the free heap.
             const char *trial_error;
             size_t needed = measure_arena(self, &trial_error);
@@ -735,6 +737,7 @@ static mp_obj_t model_make_new(const mp_obj_type_t *type, size_t n_args, size_t 
                     MP_ERROR_TEXT("arena too small: the model needs %u bytes, the arena has %u"),
                     (unsigned)needed, (unsigned)self->arena_size);
             }
+            nlr_raise(mp_obj_new_exception_arg1(&mp_type_ValueError, message));
         }
         raise_model_error(error);
     }
@@ -771,6 +774,19 @@ static mp_obj_t model_invoke(mp_obj_t self_in) {
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(model_invoke_obj, model_invoke);
+
+// model.reset(): the model's state (resource variables, an LSTM's variable tensors) back to
+// where it was before the first invoke.
+static mp_obj_t model_reset(mp_obj_t self_in) {
+    tflm_model_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    check_open(self);
+    const char *error = tflm_reset(self->interp);
+    if (error != NULL) {
+        mp_raise_msg_varg(&mp_type_RuntimeError, MP_ERROR_TEXT("%s"), error);
+    }
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(model_reset_obj, model_reset);
 
 // model.benchmark(n): ticks_us spent in n invokes run by a C loop, with no Python in between.
 // Ctrl-C stops it between two invokes.
@@ -927,6 +943,7 @@ static void model_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
 
 static const mp_rom_map_elem_t model_locals_dict_table[] = {
     { MP_ROM_QSTR(MP_QSTR_invoke), MP_ROM_PTR(&model_invoke_obj) },
+    { MP_ROM_QSTR(MP_QSTR_reset), MP_ROM_PTR(&model_reset_obj) },
     { MP_ROM_QSTR(MP_QSTR_benchmark), MP_ROM_PTR(&model_benchmark_obj) },
     { MP_ROM_QSTR(MP_QSTR_profile), MP_ROM_PTR(&model_profile_obj) },
     { MP_ROM_QSTR(MP_QSTR_input), MP_ROM_PTR(&model_input_obj) },

@@ -47,6 +47,9 @@ const char *tflm_create_profiled(void *storage, const uint8_t *model, uint8_t *a
     void *profiler);
 size_t tflm_arena_used(void *storage);
 const char *tflm_invoke(void *storage);
+// TFLM's MicroInterpreter::Reset: every operator's state (CALL_ONCE runs the initialisation of
+// resource variables again) and every variable tensor (an LSTM's) back to their start.
+const char *tflm_reset(void *storage);
 // tflm_invoke for an interpreter created with a profiler: adds the ticks of each operator of
 // the main subgraph to the profiler's sums.
 const char *tflm_invoke_profiled(void *storage, void *profiler);

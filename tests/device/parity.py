@@ -4,6 +4,7 @@ Manifest lines: `<name> <inputs> <outputs> <sets>`; files `<name>.tflite` and
 `<name>.s<set>.in<input>.bin` (raw tensor bytes). Prints, per model:
     IO <name> in|out <index> <dtype> <d0,d1,...> <scale> <zero_point>
     OUT <name> <set> <output> <hex of the output tensor's bytes>
+    RESET <name> <output> <hex>   (set 0 again after model.reset(): its outputs again)
 or `ERR <name> <ExceptionType> <message>`, then `DONE`. The host compares with tflite-micro.
 """
 
@@ -46,6 +47,13 @@ def run(name, inputs, outputs, sets):
         model.invoke()
         for j in range(outputs):
             print("OUT", name, k, j, hexbytes(model.output(j)))
+    # reset() forgets the state the sets left: set 0 gives its first outputs again.
+    model.reset()
+    for i in range(inputs):
+        load_input(model.input(i), "%s%s.s0.in%d.bin" % (ROM, name, i))
+    model.invoke()
+    for j in range(outputs):
+        print("RESET", name, j, hexbytes(model.output(j)))
     model.close()
 
 
