@@ -10,7 +10,7 @@ for the same reason (a board's single-precision `math.cos` would round different
     audio = array("h", bytes(2 * 16000))     # 1 s of 16 kHz int16 samples
     out = array("b", bytes(features.KEYWORD_FEATURES))
     features.log_spectrogram(audio, out)     # 49 frames x 32 bands of int8, row-major
-    model.input(0)  # scale 1, zero point 0: the features are the int8 tensor itself
+    model.input(0)  # scale 1/64, zero point 0: the int8 features are the tensor as they are
 
 Functions (every `out` is a writable sequence of int8 such as `array("b", ...)`):
 

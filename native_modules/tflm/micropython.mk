@@ -1,6 +1,7 @@
 # _tflm for MicroPython's make-based ports (unix, qemu), built by `host build`, which passes:
-#   TFLM_LIBS         the compiled glue (tflm_glue.cc with this firmware's tflm_ops.h) and
-#                     the TFLM static library for the target, to link after the objects
+#   TFLM_LDFLAGS      (unix) the compiled glue (tflm_glue.cc with this firmware's tflm_ops.h)
+#                     and the TFLM static library for the target, to link after the objects;
+#                     the qemu port gets them through LIBS instead (see below)
 #   TINYML_VERSION    this project's version
 #   TINYML_TFLM_PIN   the tflite-micro commit
 TFLM_MOD_DIR := $(USERMOD_DIR)

@@ -1,7 +1,9 @@
 // C interface over the TFLM C++ API, used by modtflm.c.
 //
-// Functions that can fail return NULL on success or a message; nothing here raises a Python
-// exception, so no non-local jump ever crosses a C++ frame.
+// Functions that can fail return NULL on success or a message, and raise no Python exception
+// themselves. The one non-local jump through their C++ frames is a kernel giving up: TFLM's
+// abort or assert, which runtime_hooks.c turns into a Python exception. TFLM is built without
+// C++ exceptions and its frames own nothing that needs unwinding.
 #ifndef TINYML_TFLM_GLUE_H
 #define TINYML_TFLM_GLUE_H
 
