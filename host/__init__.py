@@ -1,8 +1,5 @@
 """The `host` command: the PC side of tinyml-mpy."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("tinyml-mpy")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.1.0"
+# The project's version, the one place it is written: setup.cfg reads it for the package,
+# `host build` compiles it into the firmware (tinyml.version on the board).
+__version__ = "0.1.0"
