@@ -568,6 +568,10 @@ def _build_make_port(
     else:
         make_vars["BOARD"] = board.id
         make_vars["BOARD_DIR"] = str(board.dir)
+        # board.toml's facts, which the board's mpconfigboard.mk uses rather than repeats.
+        make_vars["QEMU_ARCH"] = board.qemu_arch
+        make_vars["QEMU_MACHINE"] = board.qemu_machine
+        make_vars["TINYML_CPU_FLAGS"] = " ".join(board.cflags)
         make_vars["LIBS"] = " ".join(libs)
         make_vars["MICROPY_HEAP_SIZE"] = str(board.heap_bytes)
     _run(

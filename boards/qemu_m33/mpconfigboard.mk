@@ -1,8 +1,8 @@
-QEMU_ARCH = arm
-QEMU_MACHINE = mps2-an505
+# `host build` passes board.toml's qemu_arch (QEMU_ARCH), qemu_machine (QEMU_MACHINE) and
+# cflags (TINYML_CPU_FLAGS).
 
-# The RP2350's core and float ABI, as the TFLM library is built (board.toml [tflm]).
-CFLAGS += -mthumb -mcpu=cortex-m33 -mfloat-abi=softfp -mfpu=fpv5-sp-d16
+# The RP2350's core and float ABI, as the TFLM library is built.
+CFLAGS += $(TINYML_CPU_FLAGS)
 CFLAGS += -DMICROPY_HW_MCU_NAME='"Cortex-M33"'
 # No -DQEMU_SOC_*: the port's uart.c then compiles to nothing and uart_an505.c drives this
 # machine's UART0, which is not at the address the port knows for the MPS2 boards.
@@ -22,7 +22,7 @@ LDSCRIPT = $(BOARD_DIR)/mps2_an505.ld
 
 SRC_BOARD_O = shared/runtime/gchelper_native.o shared/runtime/gchelper_thumb2.o
 # The port assembles without CPU flags, which the linker will not merge with Armv8-M objects.
-AFLAGS += -mthumb -mcpu=cortex-m33
+AFLAGS += $(filter -mthumb -mcpu=%,$(TINYML_CPU_FLAGS))
 SRC_C += $(BOARD_DIR)/uart_an505.c $(BOARD_DIR)/../qemu_common/romfs_partition.c
 
 MPY_CROSS_FLAGS += -march=armv7emsp

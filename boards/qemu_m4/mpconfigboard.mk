@@ -1,7 +1,8 @@
-QEMU_ARCH = arm
-QEMU_MACHINE = mps2-an386
+# `host build` passes board.toml's qemu_arch (QEMU_ARCH), qemu_machine (QEMU_MACHINE) and
+# cflags (TINYML_CPU_FLAGS).
 
-CFLAGS += -mthumb -mcpu=cortex-m4 -mfloat-abi=soft
+# The CPU flags, as the TFLM library is built.
+CFLAGS += $(TINYML_CPU_FLAGS)
 CFLAGS += -DQEMU_SOC_MPS2
 CFLAGS += -DMICROPY_HW_MCU_NAME='"Cortex-M4"'
 # The port's mpconfigport.h, plus a ROM partition for `mpremote romfs deploy`.

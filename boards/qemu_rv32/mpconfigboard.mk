@@ -1,5 +1,4 @@
-QEMU_ARCH = riscv32
-QEMU_MACHINE = virt
+# `host build` passes board.toml's qemu_arch (QEMU_ARCH) and qemu_machine (QEMU_MACHINE).
 
 # RV32IMC, the ESP32-C3's ISA (the port defaults to rv32imac). The 2.2 ISA spec counts the CSR
 # instructions the start-up code uses as part of I, so -march stays rv32imc, the name with
