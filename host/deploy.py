@@ -51,6 +51,7 @@ LAUNCHER = "import tinyml.app\ntinyml.app.main()\n"
 _REPLY = "TINYML-DEPLOY "
 MPREMOTE_TIMEOUT = 900
 REPL_PROMPT = "\n>>> "  # what the board prints once main.py has ended
+PROMPT_SECONDS = 30  # for the REPL's prompt after Ctrl-C, on a slow (emulated) board
 
 # Sent with `mpremote exec`: prints one JSON line describing the board, every sha256
 # computed on the board itself (by the firmware's tinyml.app) from the bytes it holds.
@@ -654,9 +655,15 @@ def soft_reset(
         raise CommandError(f"cannot open {port} to reset the board: {err}") from err
     chunks = []
     try:
-        # Ctrl-C stops whatever runs, Ctrl-B leaves a raw REPL, Ctrl-D soft-resets.
+        # Ctrl-C stops whatever runs, Ctrl-B leaves a raw REPL; once the friendly REPL's
+        # prompt shows (a board still starting takes a while to get there: a Ctrl-D before
+        # it would be lost), Ctrl-D soft-resets.
+        link.reset_input_buffer()
         link.write(b"\r\x03\x03\x02")
-        time.sleep(0.2)
+        seen = b""
+        deadline = time.monotonic() + PROMPT_SECONDS
+        while not seen.endswith(b">>> ") and time.monotonic() < deadline:
+            seen = (seen + link.read(256))[-16:]
         link.reset_input_buffer()
         link.write(b"\x04")
         deadline = time.monotonic() + watch_seconds

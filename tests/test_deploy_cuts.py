@@ -133,7 +133,8 @@ def run_cuts(sine: Path, tmp_path: Path, count: int) -> None:  # noqa: F811
             print(f"{how} after {at:.2f} s: the board started the {which}")
             if which not in ("old app", "new app"):
                 print(output)
-            running = started
+            if started in apps:
+                running = started
     finally:
         pico.stop()
     print(f"{count} deploys cut at random points (seed {SEED}), a deploy taking {seconds:.1f} s:")
