@@ -157,15 +157,19 @@ class SerialTransport(MpremoteTransport):
     """A real board on a serial port (`--port /dev/ttyACM0`): mpremote's own connection."""
 
     def __init__(self, board: Board | None, port: str):
-        # A device path that is not there: say so, before mpremote's own words would.
-        if "://" not in port and "/" in port and not Path(port).exists():
-            from serial.tools import list_ports
-
-            ports = ", ".join(sorted(p.device for p in list_ports.comports())) or "none"
-            raise CommandError(
-                f"no serial port {port}: is the board plugged in? (serial ports here: {ports})"
-            )
+        require_port(port)
         super().__init__(board, port)
+
+
+def require_port(port: str) -> None:
+    """A device path that is not there is refused, said before mpremote's own words would."""
+    if "://" not in port and "/" in port and not Path(port).exists():
+        from serial.tools import list_ports
+
+        ports = ", ".join(sorted(p.device for p in list_ports.comports())) or "none"
+        raise CommandError(
+            f"no serial port {port}: is the board plugged in? (serial ports here: {ports})"
+        )
 
 
 class SimulatorTransport(Transport):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from host import boards, build, cli, flash, paths, uf2
+from host import boards, build, cli, flash, paths, transport, uf2
 from host.errors import CommandError
 
 IMAGE = bytes(range(256)) * 5  # five 256-byte pages
@@ -47,6 +47,8 @@ def fake_boards(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "BOARDS_DIR", root)
     monkeypatch.setattr(flash.shutil, "which", lambda name: None)
     monkeypatch.setattr(flash, "mount_points", list)
+    # PORT stands for a board that is plugged in.
+    monkeypatch.setattr(transport, "require_port", lambda port: None)
 
 
 def make_uf2(path: Path, family: int, data: bytes = IMAGE) -> Path:
