@@ -162,9 +162,10 @@ def test_device_scripts_compile():
         compile(script.read_text(), str(script), "exec")
 
 
-def _parity_output(zoo, corrupt: str | None = None) -> str:
+def _parity_output(zoo, corrupt: str | None = None, not_reset: str | None = None) -> str:
     """What parity.py prints for a board that matches the runtime, with one model's output
-    bytes replaced when `corrupt` names it."""
+    bytes replaced when `corrupt` names it, and, for `not_reset`, a reset() that kept the
+    state (its outputs after reset are the last set's)."""
     lines = []
     for model in zoo:
         for kind, tensors in (("in", model.inputs), ("out", model.outputs)):
@@ -179,6 +180,8 @@ def _parity_output(zoo, corrupt: str | None = None) -> str:
                     # Byte 3 holds a float32's exponent: a change far beyond the float tolerance.
                     raw = raw[:3] + bytes([raw[3] ^ 0x40]) + raw[4:]
                 lines.append(f"OUT {model.name} {k} {j} {raw.hex()}")
+        after_reset = model.sets[-1 if model.name == not_reset else 0].expected
+        lines += [f"RESET {model.name} {j} {raw.hex()}" for j, raw in enumerate(after_reset)]
     return "\n".join(lines + ["DONE"])
 
 
@@ -192,6 +195,8 @@ def test_check_parity_accepts_runtime_outputs_and_rejects_others(zoo, tmp_path):
             device_rom.check_parity(_parity_output(zoo, corrupt=name), zoo)
     with pytest.raises(AssertionError, match="did not finish"):
         device_rom.check_parity(_parity_output(zoo).removesuffix("DONE"), zoo)
+    with pytest.raises(AssertionError, match=r"stateful_float output 0 after reset\(\)"):
+        device_rom.check_parity(_parity_output(zoo, not_reset="stateful_float"), zoo)
 
 
 def test_check_badinput_rejects_an_accepted_invalid_model(zoo, tmp_path):
