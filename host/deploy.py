@@ -93,7 +93,7 @@ if A:
         r["launcher"] = A.file_sha256("/main.py")
     except OSError:
         r["launcher"] = None
-    r["keyed"] = A._read(A.KEY) is not None
+    r["keyed"] = A.has_key()
     import vfs
     for i in range(A.rom_segments()):
         r["roms"].append(A.rom_sha256(i))
@@ -105,18 +105,16 @@ r["heap_free"] = gc.mem_free()
 print("TINYML-DEPLOY " + json.dumps(r))
 """
 
-# Helpers the board-side steps below share, prefixed to each.
+# Helpers the board-side steps below share, prefixed to each (the firmware's tinyml.app writes
+# a file in one step).
 _BOARD_HELPERS = r"""
-import os, json
+import os
+from tinyml.app import replace_file as _put
 def _mk(p):
     try:
         os.mkdir(p)
     except OSError:
         pass
-def _put(path, text):
-    with open(path + ".tmp", "w") as f:
-        f.write(text)
-    os.rename(path + ".tmp", path)
 """
 
 
@@ -582,7 +580,6 @@ def deploy_to(
         if refused:
             raise CommandError(
                 f"the board kept its app: {refused.removeprefix(_REPLY + 'refused ')}"
-                + ("" if key else " (deploy with --sign KEY)" if state.keyed else "")
             )
     result.round_trips = board.round_trips + int(reset)
     result.connections = board.connections

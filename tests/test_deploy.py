@@ -424,7 +424,7 @@ def test_pico_a_board_with_a_key_runs_only_apps_signed_with_it(pico, sine, tmp_p
             "import json, tinyml.app as A\n"
             f"m = A.manifest({signed.slot!r})\n"
             f"m['files']['main.py'] = A.file_sha256({slot + '/main.py'!r})\n"
-            f"A._put({slot + '/manifest.json'!r}, json.dumps(m))"
+            f"A.replace_file({slot + '/manifest.json'!r}, json.dumps(m))"
         )
         pico_exec(pico, forged_manifest)
         output = deploy_module.soft_reset(
@@ -440,7 +440,7 @@ def test_pico_a_board_with_a_key_runs_only_apps_signed_with_it(pico, sine, tmp_p
         replay = pico_exec(
             pico,
             f"import tinyml.app as A\n"
-            f"A._put({slot + '/main.py'!r}, open({slot + '/main.py'!r}).read())\n"
+            f"A.replace_file({slot + '/main.py'!r}, open({slot + '/main.py'!r}).read())\n"
             f"try:\n    A.commit({signed.slot!r})\nexcept ValueError as e:\n    print(e)",
         )
         assert "refused" in replay and newer.slot == deploy_module.Board(pico).describe().active
@@ -548,12 +548,13 @@ def test_a_key_file_that_is_missing_or_short_is_refused(tmp_path: Path):
     assert len(key) == 32 and (tmp_path / "keys" / "board.key").stat().st_mode & 0o077 == 0
 
 
-# Two emulated Picos, each on its own flash, for the commands that reach several boards or
-# keep following one.
+# Emulated Picos started for one test, each on its own flash, for the commands that reach
+# several boards or keep following one.
 
 
 @pytest.fixture
-def two_picos(tmp_path: Path):
+def start_picos(tmp_path: Path):
+    """start_picos(n): n emulated Picos, [(process, port), ...], stopped after the test."""
     from conftest import firmware_for
 
     from host.emulators import rp2040js
@@ -561,10 +562,16 @@ def two_picos(tmp_path: Path):
     for program in ("node", "npm"):
         if shutil.which(program) is None:
             pytest.skip(f"{program} missing; install it with: {rp2040js.NODE_INSTALL}")
-    uf2 = firmware_for("rpi_pico").path
-    picos = [rp2040js.start(uf2, tmp_path / f"pico{i}" / "flash.img") for i in range(2)]
-    yield picos
-    for proc, _ in picos:
+    started = []
+
+    def start(count: int) -> list:
+        uf2 = firmware_for("rpi_pico").path
+        for i in range(len(started), len(started) + count):
+            started.append(rp2040js.start(uf2, tmp_path / f"pico{i}" / "flash.img"))
+        return started[-count:]
+
+    yield start
+    for proc, _ in started:
         rp2040js.stop(proc)
 
 
@@ -579,11 +586,11 @@ def host_deploy(*args: str, **popen) -> subprocess.Popen:
     )
 
 
-def test_deploy_to_two_emulated_picos_at_once(two_picos, sine, tmp_path: Path):
+def test_deploy_to_two_emulated_picos_at_once(start_picos, sine, tmp_path: Path):
     from host.emulators import rp2040js
 
     app = sine_app(tmp_path / "app", sine, "both")
-    (_, first), (second_proc, second) = two_picos
+    (_, first), (second_proc, second) = start_picos(2)
     ports = ["--port", first, "--port", second]
     output, _ = host_deploy(str(app), "--board", "rpi_pico", *ports).communicate(timeout=600)
     for port in (first, second):
@@ -598,11 +605,11 @@ def test_deploy_to_two_emulated_picos_at_once(two_picos, sine, tmp_path: Path):
     assert f"host: deploy failed on 1 of 2 boards:\n[{second}]" in output, output
 
 
-def test_watch_redeploys_to_an_emulated_pico_when_a_file_is_saved(two_picos, sine, tmp_path):
+def test_watch_redeploys_to_an_emulated_pico_when_a_file_is_saved(start_picos, sine, tmp_path):
     import signal
 
     app = sine_app(tmp_path / "app", sine, "watched")
-    (_, port), _ = two_picos
+    ((_, port),) = start_picos(1)
     watch = host_deploy(str(app), "--board", "rpi_pico", "--port", port, "--watch")
     seen = []
 

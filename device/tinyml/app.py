@@ -49,7 +49,7 @@ def state():
     return names[0], names[1] if len(names) > 1 else None
 
 
-def _put(path, data):
+def replace_file(path, data):
     """Write `path` in one step: a new file renamed over the old one (a rename is atomic on
     littlefs, so a reset at any point leaves the old or the new file)."""
     with open(path + ".tmp", "wb") as f:
@@ -59,7 +59,7 @@ def _put(path, data):
 
 def switch(active, previous=None):
     """Make `active` the app in one step."""
-    _put(ACTIVE, active if previous is None else active + " " + previous)
+    replace_file(ACTIVE, active if previous is None else active + " " + previous)
 
 
 def started():
@@ -192,6 +192,11 @@ def check(name, *, signed_after=None):
     return None
 
 
+def has_key():
+    """The board was given a key: it runs signed apps only."""
+    return _read(KEY) is not None
+
+
 def _issued():
     data = _read(ISSUED)
     return int(data) if data else 0
@@ -200,12 +205,12 @@ def _issued():
 def commit(name):
     """Make app `name`, written beside the active one, the app, once check() accepts it;
     ValueError naming why not. `host deploy` calls this as its last step."""
-    signed = _read(KEY) is not None
+    signed = has_key()
     problem = check(name, signed_after=_issued() if signed else None)
     if problem:
         raise ValueError("app %s refused: %s" % (name, problem))
     if signed:
-        _put(ISSUED, str(manifest(name).get("issued", 0)))
+        replace_file(ISSUED, str(manifest(name).get("issued", 0)))
     active, _ = state()
     switch(name, active if active not in (None, name) else None)
 
@@ -225,7 +230,7 @@ def provision(key_hex, signature_hex=None):
         os.mkdir(APPS)
     except OSError:
         pass
-    _put(KEY, key)
+    replace_file(KEY, key)
 
 
 def mount_rom(name):
@@ -283,7 +288,7 @@ def run(name):
 
 def _refused(name):
     """Why app `name` may not start on a board with a key (None: it may, or no key)."""
-    if _read(KEY) is None:
+    if not has_key():
         return None
     problem = check(name)
     if problem:
