@@ -235,11 +235,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--check", action="store_true", help="only report what is present or missing"
     )
+    parser.add_argument(
+        "--esp32",
+        action="store_true",
+        help="also prepare ESP-IDF and build its cross compilers from source (an hour or more)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here: plain `host setup` has nothing to do with the ESP32 family.
+    from host import esp32_toolchain
+
     if args.check:
-        return 0 if check() else 1
+        present = check()
+        esp32_present = esp32_toolchain.check()
+        return 0 if present and (esp32_present or not args.esp32) else 1
     setup()
     print("sources ready in", paths.src_dir(), file=sys.stderr)
+    if args.esp32:
+        esp32_toolchain.setup()
+        print("ESP32 toolchains ready in", esp32_toolchain.root(), file=sys.stderr)
     return 0
