@@ -16,7 +16,11 @@ from host.errors import CommandError
 # name -> (module, one-line help). Modules are imported lazily so that only the commands
 # that need TensorFlow pay for importing it.
 COMMANDS = {
-    "setup": ("host.sources", "fetch the pinned upstream sources; report sources and toolchains"),
+    "setup": (
+        "host.sources",
+        "fetch the pinned upstream sources (--esp32: and build ESP-IDF's toolchains); "
+        "report sources and toolchains",
+    ),
     "build": ("host.build", "build MicroPython firmware with the _tflm module for a board"),
     "flash": ("host.flash", "write firmware to a board: picotool or the UF2 drive (rp2)"),
     "romfs": ("host.romfs", "pack a folder into a ROMFS image (file data 16-byte aligned)"),
