@@ -18,7 +18,7 @@ import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from host import __version__, ops, paths, sizes, sources, toolchains
+from host import __version__, esp32_toolchain, ops, paths, sizes, sources, toolchains
 from host.boards import Board, load_board
 from host.errors import CommandError
 
@@ -72,9 +72,11 @@ def _run(cmd: list[str], *, cwd: Path | None = None, log: Path, env: dict | None
         )
 
 
-def _tool_env() -> dict:
-    """TFLM's Makefile runs `python3` scripts that need numpy and Pillow: use this Python's."""
-    env = dict(os.environ)
+def _tool_env(board: Board | None = None) -> dict:
+    """TFLM's Makefile runs `python3` scripts that need numpy and Pillow: use this Python's.
+    An ESP32 board's build runs in ESP-IDF's environment (its compilers on PATH)."""
+    env = esp32_toolchain.idf_environment() if board and board.port == "esp32" else os.environ
+    env = dict(env)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     return env
 
@@ -98,9 +100,13 @@ def tflm_library(board: Board, *, asan: bool = False) -> TflmLibrary:
     }
     if board.tflm.kernels:
         make_vars["OPTIMIZED_KERNEL_DIR"] = board.tflm.kernels
+    env = _tool_env(board)
     if board.is_cross:
-        gcc = toolchains.require(board.cross_prefix + "gcc")
+        gcc = toolchains.require(board.cross_prefix + "gcc", env)
         make_vars["TARGET_TOOLCHAIN_ROOT"] = str(Path(gcc).parent) + "/"
+    if board.tflm.target == ESP_TARGET:
+        make_vars["TARGET_TOOLCHAIN_PREFIX"] = board.cross_prefix
+        make_vars["ESP_CPU_FLAGS"] = " ".join(board.cflags)
     else:
         toolchains.require("g++")
     if asan:
@@ -116,16 +122,17 @@ def tflm_library(board: Board, *, asan: bool = False) -> TflmLibrary:
     lock = sources.load_lock()
     pins = [(s.name, s.wanted_stamp()) for s in lock if s.dest.startswith("tflite-micro")]
     make_options: list[str] = []
-    if board.tflm.kernels == "esp_nn":
+    if board.tflm.kernels == "esp_nn" or board.tflm.target == ESP_TARGET:
         make_options += _esp_nn(make_vars)
         pins += [(s.name, s.wanted_stamp()) for s in lock if s.name in ESP_NN_SOURCES]
         pins.append(("esp_nn.inc, esp_timer.h", _tree_digest(ESP_NN_DIR)))
     if _prints_with_eyalroz_printf(tflm_dir, board.tflm.target):
         make_vars["PRINTF_PATH"] = str(_printf_stand_in())
     compiler = subprocess.run(
-        [toolchains.require(board.cross_prefix + "g++"), "--version"],
+        [toolchains.require(board.cross_prefix + "g++", env), "--version"],
         capture_output=True,
         text=True,
+        env=env,
     ).stdout
     # make's options join the digest only when there are any, so that the libraries of the
     # boards without them keep their keys.
@@ -157,7 +164,7 @@ def tflm_library(board: Board, *, asan: bool = False) -> TflmLibrary:
         ["make", "-f", TFLM_MAKEFILE, *make_options, "-j", JOBS, *assignments, "microlite"],
         cwd=tflm_dir,
         log=log,
-        env=_tool_env(),
+        env=env,
     )
     archives = list((out / "gen").glob("*/lib/libtensorflow-microlite.a"))
     if len(archives) != 1:
@@ -181,7 +188,7 @@ def tflm_library(board: Board, *, asan: bool = False) -> TflmLibrary:
         cwd=tflm_dir,
         capture_output=True,
         text=True,
-        env=_tool_env(),
+        env=env,
     )
     lines = [line for line in printed.stdout.splitlines() if line.strip()]
     if printed.returncode != 0 or len(lines) < 2:
@@ -220,9 +227,11 @@ def _cxx_header_flags(toolchain: str) -> list[str]:
 
 
 # ESP-NN's kernels (board.toml `kernels = "esp_nn"`): the sources and this project's make
-# fragment for them (see esp_nn.inc).
+# fragments for them (see esp_nn.inc) and for ESP-IDF's compilers (esp_makefile.inc, TFLM's
+# target "esp").
 ESP_NN_SOURCES = ("esp-nn", "esp-tflite-micro")
 ESP_NN_DIR = paths.NATIVE_MODULES_DIR / "tflm" / "esp_nn"
+ESP_TARGET = "esp"
 
 
 def _esp_nn(make_vars: dict) -> list[str]:
@@ -231,12 +240,14 @@ def _esp_nn(make_vars: dict) -> list[str]:
     With OPTIMIZED_KERNEL_DIR=esp_nn, TFLM's Makefile takes each kernel found in
     OPTIMIZED_KERNEL_DIR_PREFIX/esp_nn (esp-tflite-micro's) instead of its reference kernel,
     defines ESP_NN, and includes ext_libs/esp_nn.inc, which TFLM lacks: make finds ours in a
-    folder of the cache laid out as TFLM's tree (make -I), beside the stand-in for ESP-IDF's
-    esp_timer.h (copies of native_modules/tflm/esp_nn/, so the library names no checkout)."""
+    folder of the cache laid out as TFLM's tree (make -I), beside targets/esp_makefile.inc and
+    the stand-in for ESP-IDF's esp_timer.h (copies of native_modules/tflm/esp_nn/, so the
+    library names no checkout)."""
     support = paths.build_dir() / "tflm-esp-nn"
     fragment = support / TFLM_MAKE_DIR / "ext_libs" / "esp_nn.inc"
+    target = support / TFLM_MAKE_DIR / "targets" / f"{ESP_TARGET}_makefile.inc"
     header = support / "include" / "esp_timer.h"
-    for copy in (fragment, header):
+    for copy in (fragment, target, header):
         copy.parent.mkdir(parents=True, exist_ok=True)
         _write_if_changed(copy, (ESP_NN_DIR / copy.name).read_text())
     make_vars["OPTIMIZED_KERNEL_DIR_PREFIX"] = str(
@@ -409,7 +420,9 @@ def _frozen_manifest(board: Board, gen: Path) -> Path:
 
 
 def _binary_name(board: Board) -> str:
-    return {"unix": "micropython", "rp2": "firmware.uf2"}.get(board.port, "firmware.elf")
+    return {"unix": "micropython", "rp2": "firmware.uf2", "esp32": "firmware.bin"}.get(
+        board.port, "firmware.elf"
+    )
 
 
 def firmware(
@@ -496,6 +509,8 @@ def firmware(
     }
     if board.port == "rp2":
         _build_cmake_port(board, micropython.path, out / "mp", manifest, libs, settings, log)
+    elif board.port == "esp32":
+        _build_idf_port(board, micropython.path, out / "mp", manifest, libs, settings, gen, log)
     else:
         _build_make_port(board, micropython.path, out / "mp", manifest, libs, settings, asan, log)
     if not binary.is_file():
@@ -509,6 +524,10 @@ def firmware(
 
 def firmware_sizes(fw: Firmware) -> sizes.FirmwareSizes:
     """Where the firmware's flash and RAM go (boards with flash: the linker's map)."""
+    if fw.board.port == "esp32":
+        mp = fw.build_dir / "mp"
+        app = (mp / "micropython.bin").stat().st_size
+        return sizes.esp32_firmware_sizes(fw.board, mp / "micropython.map", app, ESP32_APP_OFFSET)
     elf = fw.build_dir / "mp" / "firmware.elf"
     nm = subprocess.run(
         [toolchains.require("arm-none-eabi-nm"), str(elf)],
@@ -529,7 +548,7 @@ def _check_fits(fw: Firmware) -> None:
     board.toml promises models (host inspect and deploy check against heap_bytes)."""
     board = fw.board
     measured = firmware_sizes(fw)
-    room = board.flash_bytes - board.romfs_bytes - board.filesystem_bytes
+    room = board.flash_bytes - measured.system - board.romfs_bytes - board.filesystem_bytes
     if measured.firmware > room:
         raise CommandError(
             f"the firmware is {measured.firmware:,} B, but boards/{board.id}/board.toml leaves it "
@@ -624,6 +643,101 @@ def _build_cmake_port(
         env=_tool_env(),
     )
     _run(["cmake", "--build", str(build), "-j", JOBS], log=log, env=_tool_env())
+
+
+# The start of an ESP32 chip's flash as ESP-IDF lays it out: the second-stage bootloader, the
+# partition table at 0x8000, nvs and phy_init; the app partition starts at 64 KiB.
+ESP32_SYSTEM_PARTITIONS = (
+    ("nvs", "data", "nvs", 0x9000, 0x6000),
+    ("phy_init", "data", "phy", 0xF000, 0x1000),
+)
+ESP32_APP_OFFSET = 0x10000
+# The subtype MicroPython's esp32 port gives its ROMFS partition (partitions-4MiB-romfs.csv).
+ESP32_ROMFS_SUBTYPE = "0x8f"
+
+
+def esp32_partitions(board: Board) -> list[tuple[str, str, str, int, int]]:
+    """The partition table of an ESP32 board, from its board.toml: the app, then the ROMFS
+    partition (models, /rom), then the littlefs filesystem ("vfs", /) at the end of flash."""
+    app = board.flash_bytes - ESP32_APP_OFFSET - board.romfs_bytes - board.filesystem_bytes
+    romfs = ESP32_APP_OFFSET + app
+    return [
+        *ESP32_SYSTEM_PARTITIONS,
+        ("factory", "app", "factory", ESP32_APP_OFFSET, app),
+        ("romfs", "data", ESP32_ROMFS_SUBTYPE, romfs, board.romfs_bytes),
+        ("vfs", "data", "fat", romfs + board.romfs_bytes, board.filesystem_bytes),
+    ]
+
+
+def _esp32_layout(board: Board, gen: Path) -> Path:
+    """Write the board's partition table and the ESP-IDF settings that use it and its flash
+    size (sdkconfig.layout, read after the board's other sdkconfig files)."""
+    table = gen / "partitions.csv"
+    rows = ["# Name, Type, SubType, Offset, Size (generated by host build from board.toml)"]
+    rows += [f"{n}, {k}, {s}, {o:#x}, {size:#x}" for n, k, s, o, size in esp32_partitions(board)]
+    _write_if_changed(table, "\n".join(rows) + "\n")
+    layout = gen / "sdkconfig.layout"
+    mib = board.flash_bytes // (1024 * 1024)
+    _write_if_changed(
+        layout,
+        f"CONFIG_ESPTOOLPY_FLASHSIZE_{mib}MB=y\n"
+        "CONFIG_PARTITION_TABLE_CUSTOM=y\n"
+        f'CONFIG_PARTITION_TABLE_CUSTOM_FILENAME="{table}"\n',
+    )
+    return layout
+
+
+def _build_idf_port(
+    board: Board,
+    micropython: Path,
+    build: Path,
+    manifest: Path,
+    libs: list[str],
+    settings: dict,
+    gen: Path,
+    log: Path,
+) -> None:
+    """The esp32 port, built as its Makefile does (idf.py, then makeimg.py for the merged
+    firmware.bin), with this board folder, _tflm and the board's flash layout."""
+    env = _tool_env(board)
+    port = micropython / "ports" / "esp32"
+    layout = _esp32_layout(board, gen)
+    # ESP-IDF makes build/sdkconfig from the defaults only when there is none: start it anew
+    # when the defaults change.
+    defaults = _digest(
+        _tree_digest(*board.folders), layout.read_text(), (gen / "partitions.csv").read_text()
+    )
+    defaults_stamp = build / "sdkconfig.defaults.stamp"
+    if not defaults_stamp.is_file() or defaults_stamp.read_text() != defaults:
+        (build / "sdkconfig").unlink(missing_ok=True)
+    cmake_vars = {
+        "MICROPY_BOARD": board.dir.name,
+        "MICROPY_BOARD_DIR": str(board.dir),
+        "USER_C_MODULES": str(paths.NATIVE_MODULES_DIR / "micropython.cmake"),
+        "MICROPY_FROZEN_MANIFEST": str(manifest),
+        "TFLM_LIBS": ";".join(libs),
+        "TINYML_SDKCONFIG": str(layout),
+        **settings,
+    }
+    idf_py = esp32_toolchain.idf_py(env)
+    defines = [arg for k, v in cmake_vars.items() for arg in ("-D", f"{k}={v}")]
+    _run([*idf_py, *defines, "-B", str(build), "build"], cwd=port, log=log, env=env)
+    defaults_stamp.write_text(defaults)
+    _run(
+        [
+            idf_py[0],  # IDF's Python: makeimg.py imports IDF's gen_esp32part
+            "makeimg.py",
+            str(build / "sdkconfig"),
+            str(build / "bootloader" / "bootloader.bin"),
+            str(build / "partition_table" / "partition-table.bin"),
+            str(build / "micropython.bin"),
+            str(build / "firmware.bin"),
+            str(build / "micropython.uf2"),
+        ],
+        cwd=port,
+        log=log,
+        env=env,
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

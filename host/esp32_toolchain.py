@@ -31,6 +31,9 @@ from host.errors import CommandError
 GROUP = "esp32"
 # Bump when a step below builds differently, so that caches built the old way are rebuilt.
 RECIPE = "1"
+# Bump when a step is added that changes nothing the others built: setup then runs just the
+# new one on a toolchain built before it.
+STEPS = "2"
 
 # ESP-IDF versions MicroPython v1.28.0 supports (its ports/esp32/README.md); the pinned one
 # (sources.lock) is the newest.
@@ -202,6 +205,11 @@ def _fingerprint() -> str:
     packages = [f"{name}={_package_version(name)}" for name in (GCC_PACKAGE, BINUTILS_PACKAGE)]
     text = " ".join([f"recipe={RECIPE}", *pins, *packages])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _ready(fingerprint: str) -> str:
+    """What a toolchain's ready stamp says: what it is built from, and STEPS."""
+    return f"{fingerprint} steps={STEPS}"
 
 
 def _stamp(step: str) -> Path:
@@ -516,6 +524,18 @@ def _nano_newlib(target: str, gcc_source: Callable[[], Path], fingerprint: str) 
     _mark_done(step, fingerprint)
 
 
+def _empty_libgloss(fingerprint: str) -> None:
+    """GCC's link spec for RISC-V names newlib's libgloss (the start-up code and system calls of
+    development boards), which ESP-IDF replaces with its own and this newlib is configured
+    without: an empty libgloss.a lets a link with GCC's default libraries succeed (CMake's
+    compiler check, which ESP-IDF's build starts with)."""
+    step = f"{RISCV}-libgloss"
+    if _is_done(step, fingerprint):
+        return
+    (prefix(RISCV) / RISCV / "lib" / "libgloss.a").write_bytes(b"!<arch>\n")
+    _mark_done(step, fingerprint)
+
+
 def _s3_compiler(fingerprint: str) -> None:
     """The S3's compiler is the ESP32's: GCC 12 generates the same code for both cores.
     xtensa-esp32s3-elf-gcc runs it with the S3's assembler and linker (-B), which know the S3's
@@ -576,15 +596,16 @@ def setup() -> None:
                 lambda: _binutils(RISCV, None, fingerprint),
                 lambda: _gcc(RISCV, gcc_source, fingerprint),
                 lambda: _nano_newlib(RISCV, gcc_source, fingerprint),
+                lambda: _empty_libgloss(fingerprint),
             ],
         ),
     ]
     for toolchain in toolchains:
         started = time.monotonic()
-        already = _is_done(f"{toolchain.target}-ready", fingerprint)
+        already = _is_done(f"{toolchain.target}-ready", _ready(fingerprint))
         for step in toolchain.steps:
             step()
-        _mark_done(f"{toolchain.target}-ready", fingerprint)
+        _mark_done(f"{toolchain.target}-ready", _ready(fingerprint))
         size = _disk_usage(prefix(toolchain.target))
         if already:
             print(f"{toolchain.target}: present, {size / 1e6:.0f} MB")
@@ -612,7 +633,7 @@ def is_prepared() -> bool:
         fingerprint = _fingerprint()
     except CommandError:
         return False
-    return all(_is_done(f"{target}-ready", fingerprint) for target in TOOLCHAINS)
+    return all(_is_done(f"{target}-ready", _ready(fingerprint)) for target in TOOLCHAINS)
 
 
 def idf_version(idf_path: Path) -> tuple[int, int, int]:

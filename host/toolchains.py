@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 
@@ -67,15 +68,16 @@ TOOLS = [
 ]
 
 
-def find(program: str) -> str | None:
-    return shutil.which(program)
+def find(program: str, env: dict | None = None) -> str | None:
+    """`program` on the PATH of `env` (default: this process's)."""
+    return shutil.which(program, path=(env or os.environ).get("PATH"))
 
 
-def require(program: str) -> str:
+def require(program: str, env: dict | None = None) -> str:
     """The path of `program`, or a CommandError naming the command that installs it."""
     from host.errors import CommandError
 
-    path = find(program)
+    path = find(program, env)
     if path:
         return path
     hint = next((tool.install for tool in TOOLS if tool.program == program), None)

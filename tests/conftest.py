@@ -25,6 +25,8 @@ from host.paths import cache_dir  # noqa: E402
 PORT_TOOLS = {
     "unix": ["gcc", "g++", "make"],
     "rp2": ["arm-none-eabi-gcc", "cmake", "make", "node", "npm"],
+    # ESP-IDF's compilers are checked with ESP-IDF itself (_require_tools).
+    "esp32": ["cmake", "make"],
 }
 # The boards the device suite runs on when no --board is given: every emulated one.
 DEVICE_BOARDS = ["unix", "qemu_m4", "qemu_m33", "qemu_rv32", "rpi_pico"]
@@ -68,7 +70,16 @@ def _board_tools(board: boards.Board) -> list[str]:
 def _require_tools(board_id: str) -> None:
     from host.toolchains import TOOLS
 
-    for program in _board_tools(boards.load_board(board_id)):
+    board = boards.load_board(board_id)
+    if board.port == "esp32":
+        from host import esp32_toolchain
+        from host.errors import CommandError
+
+        try:
+            esp32_toolchain.idf_environment()
+        except CommandError as err:  # names host setup --esp32
+            pytest.skip(str(err))
+    for program in _board_tools(board):
         if shutil.which(program) is None:
             hint = next((t.install for t in TOOLS if t.program == program), "")
             pytest.skip(f"{program} missing; install it with: {hint}")

@@ -7,7 +7,6 @@ choices run everywhere.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -90,18 +89,6 @@ def test_compiles_and_links(target, idf_env, tmp_path):
         symbols = _run([f"{target}-nm", name], idf_env, tmp_path)
         assert " sqrtf" in symbols and " strcpy" in symbols
     _run([f"{target}-g++", *flags, "-c", "largest.cc"], idf_env, tmp_path)
-
-
-def test_hello_world_builds(idf_env, tmp_path):
-    """ESP-IDF's hello_world for the ESP32-C3: the RISC-V compiler, IDF and its Python tools."""
-    example = Path(idf_env["IDF_PATH"]) / "examples" / "get-started" / "hello_world"
-    project = tmp_path / "hello_world"
-    shutil.copytree(example, project)
-    # Needed where setup took upstream Mbed TLS for Espressif's fork (sources.lock).
-    (project / "sdkconfig.defaults").write_text("CONFIG_MBEDTLS_GCM_SUPPORT_NON_AES_CIPHER=n\n")
-    idf_py = esp32_toolchain.idf_py(idf_env)
-    _run([*idf_py, "set-target", "esp32c3", "build"], idf_env, project)
-    assert (project / "build" / "hello_world.bin").is_file()
 
 
 def test_plain_setup_leaves_the_esp32_sources_alone():

@@ -21,4 +21,10 @@ target_compile_definitions(usermod_tflm INTERFACE
 )
 
 target_link_libraries(usermod_tflm INTERFACE ${TFLM_LIBS})
+
+if(ESP_PLATFORM)
+    # runtime_hooks.c: TFLM's abort() and assert() raise only when Python called them.
+    target_compile_definitions(usermod_tflm INTERFACE TINYML_WRAP_RUNTIME_HOOKS=1)
+    target_link_options(usermod_tflm INTERFACE "-Wl,--wrap=abort" "-Wl,--wrap=__assert_func")
+endif()
 target_link_libraries(usermod INTERFACE usermod_tflm)
