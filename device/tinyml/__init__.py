@@ -12,6 +12,7 @@ Names are imported on first use, so a script pays in RAM only for what it touche
 # attribute -> submodule that defines it
 _LAZY = {
     "Model": "model",
+    "Tensor": "model",
     "ops": "model",
     "version": "model",
     "Window": "window",
