@@ -5,6 +5,13 @@ With picotool installed it loads the file over USB (`picotool load -x FILE -t uf
 otherwise the file is copied to the drive the bootloader shows in BOOTSEL mode (found by its
 INFO_UF2.TXT, or given with --drive). With --port, the MicroPython running on the board is
 first asked to enter its bootloader, so the BOOTSEL button is not needed.
+
+esp32 boards take the merged image the build makes (firmware.bin: bootloader, partition table
+and app), written with esptool's Python API over the serial port (--port, required) at the
+bootloader's offset. The image's bootloader header names its chip: it is checked against the
+board offline, and the chip esptool finds on the port is checked before anything is written.
+Only the image's own span is written, so the ROMFS and filesystem partitions after the app
+survive a firmware update unless --erase erases the whole flash first.
 """
 
 from __future__ import annotations
@@ -14,16 +21,23 @@ import glob
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from host import build, uf2
+import esptool.cmds
+from esptool.bin_image import LoadFirmwareImage
+from esptool.loader import ESPLoader
+from esptool.targets import CHIP_DEFS, ROM_LIST
+from esptool.util import FatalError
+from serial import SerialException
+
+from host import build, transport, uf2
 from host.boards import Board, load_board
 from host.errors import CommandError
-from host.transport import SerialTransport
 
 EMULATED_PORTS = ("unix", "qemu")
 DRIVE_WAIT = 15.0
@@ -40,6 +54,9 @@ BOOTSEL_HINT = (
     "MicroPython), then run the command again; if the drive shows up but is not "
     "mounted, mount it and pass it with --drive DIR"
 )
+ESP32_BAUD = 460800
+# ESP-IDF's esp_app_desc_t opens an app's first segment with this word; a bootloader has its own.
+APP_DESC_MAGIC = struct.pack("<I", 0xABCD5432)
 
 
 def board_mcu(board: Board) -> str:
@@ -75,7 +92,7 @@ def enter_bootloader(board: Board, port: str) -> None:
     """
     print(f"asking MicroPython on {port} to enter its bootloader", file=sys.stderr, flush=True)
     try:
-        result = SerialTransport(board, port).mpremote(
+        result = transport.SerialTransport(board, port).mpremote(
             "exec", "import machine; machine.bootloader()", timeout=BOOTLOADER_TIMEOUT
         )
     except subprocess.TimeoutExpired as err:
@@ -240,6 +257,122 @@ def copy_to_drive(firmware: Path, drive: Path) -> Path:
     return target
 
 
+def esp_chip(board: Board) -> type[ESPLoader]:
+    """The board's chip (`mcu` in its board.toml) as esptool knows it: its name, the chip id in
+    its images' headers and its bootloader's flash offset."""
+    chip = CHIP_DEFS.get(board.mcu)
+    if chip is None:
+        raise CommandError(
+            f"board {board.id}: mcu = {board.mcu!r} in board.toml, but an esp32 board's mcu "
+            f"is a chip esptool knows ({', '.join(CHIP_DEFS)})"
+        )
+    return chip
+
+
+def sdkconfig_hex(sdkconfig: Path, name: str) -> int:
+    """The hex setting CONFIG_<name> of an ESP-IDF build's sdkconfig."""
+    try:
+        text = sdkconfig.read_text()
+    except OSError as err:
+        raise CommandError(f"cannot read {sdkconfig}: {err.strerror}") from err
+    match = re.search(rf"^CONFIG_{name}=(0x[0-9a-fA-F]+)$", text, re.MULTILINE)
+    if match is None:
+        raise CommandError(f"{sdkconfig} sets no CONFIG_{name}")
+    return int(match.group(1), 16)
+
+
+def esp32_firmware(board: Board, firmware: Path | None) -> tuple[Path, int]:
+    """The merged image to write and its flash offset: the build's firmware.bin, which
+    MicroPython's makeimg.py starts at the bootloader offset of the build's sdkconfig, or FILE
+    at the chip's bootloader offset."""
+    if firmware is None:
+        built = build.firmware(board.id).path
+        return built, sdkconfig_hex(built.with_name("sdkconfig"), "BOOTLOADER_OFFSET_IN_FLASH")
+    if not Path(firmware).is_file():
+        raise CommandError(f"no such firmware file: {firmware}")
+    return Path(firmware), esp_chip(board).BOOTLOADER_FLASH_OFFSET
+
+
+def check_esp_image(path: Path, board: Board) -> None:
+    """Refuse a file that does not start with a bootloader for the board's chip: the chip id
+    of its first image's header is another chip's, or that image is an app (written at the
+    bootloader's offset, an app alone would leave the board unable to boot)."""
+    chip = esp_chip(board)
+    try:
+        image = LoadFirmwareImage(board.mcu, path.read_bytes())
+    except (FatalError, struct.error, RuntimeError) as err:
+        raise CommandError(f"{path} is not an ESP firmware image: {err}") from err
+    if image.chip_id != chip.IMAGE_CHIP_ID:
+        other = next(
+            (rom.CHIP_NAME for rom in ROM_LIST if rom.IMAGE_CHIP_ID == image.chip_id), None
+        )
+        what = f"an {other} image" if other else f"an image for chip id {image.chip_id}"
+        raise CommandError(f"{path} is {what}, but board {board.id} is an {chip.CHIP_NAME}")
+    if image.segments and image.segments[0].data.startswith(APP_DESC_MAGIC):
+        raise CommandError(
+            f"{path} is an app alone, not a merged image that starts with the bootloader; "
+            "give the firmware.bin host build makes"
+        )
+
+
+def write_esp32(
+    board: Board, image: Path, offset: int, port: str, *, baud: int, erase: bool, verify: bool
+) -> None:
+    """Write the image at `offset` with esptool (which prints its progress), after checking
+    the chip on `port` is the board's, then restart the chip into it."""
+    chip = esp_chip(board)
+    files = [(offset, str(image))]
+    # The ROM bootloader syncs at its own rate at most; the stub then switches to `baud`.
+    sync_baud = min(ESPLoader.ESP_ROM_BAUD, baud)
+    try:
+        with esptool.cmds.detect_chip(port, sync_baud) as esp:
+            if esp.CHIP_NAME != chip.CHIP_NAME:
+                # Out of download mode, back to the firmware it has.
+                esptool.cmds.reset_chip(esp, "hard-reset")
+                raise CommandError(
+                    f"the chip on {port} is an {esp.CHIP_NAME}, but board {board.id} is an "
+                    f"{chip.CHIP_NAME}; nothing was written"
+                )
+            esp = esptool.cmds.run_stub(esp)
+            if baud > sync_baud:
+                esp.change_baud(baud)
+            esptool.cmds.attach_flash(esp)
+            if erase:
+                esptool.cmds.erase_flash(esp)
+            esptool.cmds.write_flash(esp, files)
+            if verify:
+                esptool.cmds.verify_flash(esp, files)
+            esptool.cmds.reset_chip(esp, "hard-reset")
+    except (FatalError, SerialException) as err:
+        raise CommandError(f"{port}: {err}") from err
+    except StopIteration as err:  # esptool's reader ran out of answers
+        raise CommandError(f"{port}: the chip stopped responding") from err
+
+
+def flash_esp32(
+    board: Board,
+    firmware: Path | None,
+    port: str | None,
+    *,
+    baud: int,
+    erase: bool,
+    verify: bool,
+) -> None:
+    """Check the port, the image and its chip, then write it (see write_esp32)."""
+    chip = esp_chip(board)
+    if port is None:
+        raise CommandError(
+            f"board {board.id} is written over its serial port: pass --port P "
+            "(e.g. /dev/ttyUSB0 or /dev/ttyACM0)"
+        )
+    transport.require_port(port)
+    image, offset = esp32_firmware(board, firmware)
+    check_esp_image(image, board)
+    write_esp32(board, image, offset, port, baud=baud, erase=erase, verify=verify)
+    kept = "" if erase else "; the ROMFS and filesystem partitions were left as they were"
+    print(f"wrote {image} at {offset:#x} to the {chip.CHIP_NAME} on {port}{kept}")
+
+
 def flash(
     board_id: str,
     *,
@@ -247,17 +380,30 @@ def flash(
     port: str | None = None,
     drive: Path | None = None,
     wait: float = DRIVE_WAIT,
+    baud: int | None = None,
+    erase: bool = False,
+    verify: bool = True,
 ) -> None:
-    """Write the firmware (default: the board's build) to the board."""
+    """Write the firmware (default: the board's build) to the board. `wait` and `drive` are for
+    rp2 boards; `baud` (default ESP32_BAUD), `erase` and `verify` for esp32 boards."""
     board = load_board(board_id)
     if board.port in EMULATED_PORTS:
         raise CommandError(
             f"nothing to flash: board {board_id} runs in emulation "
             f"(host run --board {board_id} SCRIPT)"
         )
-    if board.port != "rp2":
-        # esp32 will go here, through esptool.
-        raise CommandError(f"host flash does not support {board.port} boards yet")
+    if board.port == "esp32":
+        if drive is not None:
+            raise CommandError(
+                f"--drive is for rp2 boards; board {board_id} is written over its serial "
+                "port (--port P)"
+            )
+        flash_esp32(board, firmware, port, baud=baud or ESP32_BAUD, erase=erase, verify=verify)
+        return
+    esp32_options = {"--baud": baud is not None, "--erase": erase, "--no-verify": not verify}
+    given = [option for option, used in esp32_options.items() if used]
+    if given:
+        raise CommandError(f"{', '.join(given)}: for esp32 boards; board {board_id} is rp2")
     mcu = board_mcu(board)
     if firmware is None:
         firmware = default_firmware(board_id)
@@ -283,29 +429,57 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     where.add_argument(
         "--port",
         metavar="P",
-        help="serial port of the board's MicroPython, asked to enter the bootloader",
+        help="serial port: esp32, the one esptool writes over (required); rp2, the one of "
+        "the board's MicroPython, asked to enter the bootloader",
     )
     where.add_argument(
         "--drive",
         type=Path,
         metavar="DIR",
-        help="the mounted bootloader drive to copy to (skips picotool)",
+        help="rp2: the mounted bootloader drive to copy to (skips picotool)",
     )
     parser.add_argument(
         "--firmware",
         type=Path,
         metavar="FILE",
-        help="UF2 file to write (default: the one host build --board B makes)",
+        help="UF2 file (rp2) or merged .bin (esp32) to write (default: the one host build "
+        "--board B makes)",
     )
     parser.add_argument(
         "--wait",
         type=float,
         default=DRIVE_WAIT,
         metavar="SECONDS",
-        help=f"how long to wait for the board in BOOTSEL mode (default {DRIVE_WAIT:.0f})",
+        help=f"rp2: how long to wait for the board in BOOTSEL mode (default {DRIVE_WAIT:.0f})",
+    )
+    parser.add_argument(
+        "--baud",
+        type=int,
+        metavar="N",
+        help=f"esp32: the serial rate to write at (default {ESP32_BAUD})",
+    )
+    parser.add_argument(
+        "--erase",
+        action="store_true",
+        help="esp32: erase the whole flash first, the ROMFS and filesystem partitions too",
+    )
+    parser.add_argument(
+        "--no-verify",
+        dest="verify",
+        action="store_false",
+        help="esp32: skip checking the flash against the image after writing (its digest)",
     )
 
 
 def run(args: argparse.Namespace) -> int:
-    flash(args.board, firmware=args.firmware, port=args.port, drive=args.drive, wait=args.wait)
+    flash(
+        args.board,
+        firmware=args.firmware,
+        port=args.port,
+        drive=args.drive,
+        wait=args.wait,
+        baud=args.baud,
+        erase=args.erase,
+        verify=args.verify,
+    )
     return 0

@@ -2,21 +2,17 @@
 and the frozen tinyml package, for the right chip, fitting the flash layout of board.toml.
 
 Skipped, naming `host setup --esp32`, where no ESP-IDF is prepared. Nothing runs the images
-here (no ESP32 emulator can be had): esptool reads them.
+here (no ESP32 emulator can be had): esptool reads them (tests/host/test_flash_esp32.py).
 """
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 from conftest import firmware_for
 
-from host import build, esp32_toolchain, sizes
+from host import build, sizes
 
 ESP32_BOARDS = ["esp32", "esp32_s3", "esp32_c3"]
-# What esptool's image-info says of an app image for each chip.
-CHIP_NAMES = {"esp32": "ESP32", "esp32s3": "ESP32-S3", "esp32c3": "ESP32-C3"}
 
 
 @pytest.mark.parametrize("board_id", ESP32_BOARDS)
@@ -30,26 +26,3 @@ def test_esp32_firmware_fits_its_board(board_id: str) -> None:
     assert measured.flash["_tflm"] > 100_000 and measured.flash["frozen tinyml"] > 10_000, table
     app = next(p for p in build.esp32_partitions(fw.board) if p[0] == "factory")
     assert measured.firmware <= app[4], table
-
-
-@pytest.mark.parametrize("board_id", ESP32_BOARDS)
-def test_esp32_app_image_is_for_the_boards_chip(board_id: str) -> None:
-    fw = firmware_for(board_id)
-    env = esp32_toolchain.idf_environment()
-    info = subprocess.run(
-        [
-            esp32_toolchain.idf_py(env)[0],
-            "-m",
-            "esptool",
-            "image-info",
-            str(fw.build_dir / "mp" / "micropython.bin"),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
-    assert info.returncode == 0, info.stdout + info.stderr
-    assert "Chip ID: " in info.stdout and f"({CHIP_NAMES[fw.board.mcu]})" in info.stdout, (
-        info.stdout
-    )
-    assert "Checksum: " in info.stdout and "(valid)" in info.stdout, info.stdout

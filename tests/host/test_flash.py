@@ -29,7 +29,6 @@ BOARDS = {  # id: (port, mcu)
     "pico": ("rp2", "rp2040"),
     "pico2": ("rp2", "rp2350"),
     "oddchip": ("rp2", "rp2039"),
-    "esp": ("esp32", "esp32s3"),
     "unix": ("unix", "x86-64"),
     "qemu_m4": ("qemu", "cortex-m4"),
 }
@@ -365,7 +364,6 @@ def test_default_firmware_is_the_build(tmp_path, monkeypatch, rp2040_uf2):
     [
         ("unix", "nothing to flash: board unix runs in emulation"),
         ("qemu_m4", "nothing to flash: board qemu_m4 runs in emulation"),
-        ("esp", "does not support esp32 boards yet"),
         (
             "oddchip",
             (
@@ -379,6 +377,14 @@ def test_default_firmware_is_the_build(tmp_path, monkeypatch, rp2040_uf2):
 def test_boards_that_cannot_be_flashed(board_id, message, rp2040_uf2):
     with pytest.raises(CommandError, match=message):
         flash.flash(board_id, firmware=rp2040_uf2)
+
+
+def test_esp32_options_refused(rp2040_uf2, capsys):
+    argv = ["flash", "--board", "pico", "--firmware", str(rp2040_uf2)]
+    assert cli.main([*argv, "--erase", "--baud", "921600"]) == 1
+    assert (
+        capsys.readouterr().err == "host: --baud, --erase: for esp32 boards; board pico is rp2\n"
+    )
 
 
 def test_cli_error_path(tmp_path, rp2350_uf2, capsys):
