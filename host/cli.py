@@ -22,7 +22,10 @@ COMMANDS = {
         "report sources and toolchains",
     ),
     "build": ("host.build", "build MicroPython firmware with the _tflm module for a board"),
-    "flash": ("host.flash", "write firmware to a board: picotool or the UF2 drive (rp2), esptool (esp32)"),
+    "flash": (
+        "host.flash",
+        "write firmware to a board: picotool, the UF2 drive (rp2) or esptool (esp32)",
+    ),
     "romfs": ("host.romfs", "pack a folder into a ROMFS image (file data 16-byte aligned)"),
     "run": ("host.run", "run a MicroPython script on a board and stream its output"),
     "deploy": (
