@@ -7,7 +7,6 @@ provides them; in CI `.ci/run` provides everything, so nothing skips there.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ sys.path.insert(0, str(TESTS))
 
 from host import boards, build, sources  # noqa: E402
 from host.paths import cache_dir  # noqa: E402
+from host.train import train  # noqa: E402
 
 # What building and emulating a board of each port needs on this machine (a QEMU board: its
 # toolchain and QEMU, see _board_tools).
@@ -141,9 +141,9 @@ def zoo():
 
 @pytest.fixture(scope="session")
 def trained(tmp_path_factory):
-    """recipe -> a folder holding RECIPE.tflite and RECIPE.json, made by `host train RECIPE`.
+    """recipe -> a folder holding RECIPE.tflite and RECIPE.json, made by host.train's `train`.
 
-    host train keeps its results in its cache (keyed by arguments and code), so only the
+    Training keeps its results in its cache (keyed by arguments and code), so only the
     first run after a change trains (about two minutes for all four); later runs copy."""
     root = tmp_path_factory.mktemp("models")
     folders = {}
@@ -153,14 +153,7 @@ def trained(tmp_path_factory):
             if recipe == "keyword" and shutil.which("espeak-ng") is None:
                 pytest.skip("the keyword recipe's data needs espeak-ng (apt install espeak-ng)")
             out = root / recipe
-            result = subprocess.run(
-                [sys.executable, "-m", "host", "train", recipe, "-o", str(out)],
-                cwd=TESTS.parent,
-                capture_output=True,
-                text=True,
-                timeout=1800,
-            )
-            assert result.returncode == 0, f"host train {recipe} failed:\n{result.stderr[-3000:]}"
+            train(recipe, out)
             folders[recipe] = out
         return folders[recipe]
 

@@ -23,6 +23,7 @@ from host import deploy as deploy_module
 from host.cli import build_parser
 from host.deploy import BoardState, deploy_to, plan_deploy, read_app, refusals
 from host.errors import CommandError
+from host.train import train
 
 ROOT = Path(__file__).resolve().parent.parent
 LAUNCHER_SHA = hashlib.sha256(deploy_module.LAUNCHER.encode()).hexdigest()
@@ -256,18 +257,9 @@ def pico(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def sine(tmp_path_factory) -> Path:
-    """sine.tflite + sine.json from `host train sine` (its cache makes a rerun a copy)."""
+    """sine.tflite + sine.json from host.train's `train` (its cache makes a rerun a copy)."""
     out = tmp_path_factory.mktemp("sine")
-    result = subprocess.run(
-        [sys.executable, "-m", "host", "train", "sine", "-o", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-        check=False,
-    )
-    if result.returncode != 0:
-        pytest.skip(f"host train sine failed (needs the [train] extras):\n{result.stderr[-2000:]}")
+    train("sine", out)
     return out
 
 

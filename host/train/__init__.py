@@ -4,6 +4,11 @@
     host train gesture -o models/ --prune 0.5
     host train --data my_words/ --task classify -o models/
 
+The CLI parses its arguments and calls `train`, which scripts and tests call directly:
+
+    from host.train import train
+    result = train("gesture", Path("models"), prune=0.5)   # -> TrainResult
+
 Training is seeded (same seed, same bytes); results are cached under the cache folder keyed by
 the arguments, the data and this code, so a repeated run only copies files.
 """
@@ -18,6 +23,7 @@ import os
 import shutil
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +34,7 @@ from host.train.data import say
 
 RECIPES = ("sine", "gesture", "keyword", "anomaly")
 TASKS = ("classify", "regress", "anomaly")
+MODES = ("int8", "int16x8", "float")  # what a model is converted to
 DISTILL_DEFAULT = "default"  # same as host.train.shrink.DISTILL_DEFAULT (no TF import here)
 
 
@@ -93,7 +100,75 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-v", "--verbose", action="store_true", help="show TensorFlow's logs")
 
 
+@dataclass(frozen=True)
+class TrainResult:
+    """What `train` wrote: the model, its sidecar and the sidecar's contents."""
+
+    model: Path  # OUTPUT/NAME.tflite
+    sidecar: Path  # OUTPUT/NAME.json
+    document: dict  # the sidecar: sizes, arena, metrics, how it was trained
+    cached: bool  # copied from an identical earlier training
+
+
+def train(
+    recipe: str | None,
+    output: Path,
+    *,
+    data: Path | None = None,
+    task: str | None = None,
+    seed: int = 1,
+    epochs: int | None = None,
+    mode: str = "int8",
+    qat: bool = False,
+    prune: float | None = None,
+    distill: str | None = None,
+    no_cache: bool = False,
+    verbose: bool = False,
+) -> TrainResult:
+    """Train `recipe` (one of RECIPES), or a dataset folder `data` (DIR/<label>/*.csv or
+    *.wav) for `task` (one of TASKS), convert it to a `mode` model ("int8", "int16x8" or
+    "float") and write OUTPUT/NAME.tflite and OUTPUT/NAME.json.
+
+    `qat`, `prune` (a sparsity) and `distill` (a teacher .tflite, or DISTILL_DEFAULT for the
+    recipe's larger model) shrink it; `epochs` overrides the recipe's. Seeded: the same
+    arguments give the same bytes, and the result is cached by the arguments, the data and
+    this code (`no_cache` trains anyway). Bad arguments raise CommandError."""
+    options = argparse.Namespace(
+        recipe=recipe,
+        output=Path(output),
+        data=None if data is None else Path(data),
+        task=task,
+        seed=seed,
+        epochs=epochs,
+        mode=mode,
+        qat=qat,
+        prune=prune,
+        distill=distill,
+        no_cache=no_cache,
+        verbose=verbose,
+    )
+    return _train(options)
+
+
 def run(args: argparse.Namespace) -> int:
+    train(
+        args.recipe,
+        args.output,
+        data=args.data,
+        task=args.task,
+        seed=args.seed,
+        epochs=args.epochs,
+        mode=args.mode,
+        qat=args.qat,
+        prune=args.prune,
+        distill=args.distill,
+        no_cache=args.no_cache,
+        verbose=args.verbose,
+    )
+    return 0
+
+
+def _train(args: argparse.Namespace) -> TrainResult:
     recipe_name, task, name = _check_arguments(args)
     recipe = importlib.import_module(f"host.train.recipes.{recipe_name}")
     epochs = args.epochs or recipe.EPOCHS
@@ -101,9 +176,7 @@ def run(args: argparse.Namespace) -> int:
     cached = cache_dir() / "models" / key
     if not args.no_cache and (cached / f"{name}.json").is_file():
         say(f"cached result of identical training ({cached})")
-        _publish(cached, args.output, name)
-        _summary(json.loads((cached / f"{name}.json").read_text()))
-        return 0
+        return _publish(cached, args.output, name, cached=True)
 
     started = time.monotonic()
     # the data comes first (numpy only): a bad folder is reported before TensorFlow loads
@@ -181,15 +254,15 @@ def run(args: argparse.Namespace) -> int:
     cached.mkdir(parents=True, exist_ok=True)
     (cached / f"{name}.tflite").write_bytes(deployed)
     (cached / f"{name}.json").write_text(json.dumps(document, indent=1) + "\n")
-    _publish(cached, args.output, name)
-    _summary(document)
-    return 0
+    return _publish(cached, args.output, name, cached=False)
 
 
 def _check_arguments(args: argparse.Namespace) -> tuple[str, str, str]:
     """(recipe module, task, output name) after checking the arguments' combination."""
     if args.recipe is not None and args.recipe not in RECIPES:
         raise CommandError(f"unknown recipe {args.recipe} (known: {', '.join(RECIPES)})")
+    if args.mode not in MODES:
+        raise CommandError(f"unknown mode {args.mode} (known: {', '.join(MODES)})")
     if args.recipe is None and args.data is None:
         raise CommandError(f"name a recipe ({', '.join(RECIPES)}) or give --data DIR --task T")
     if args.epochs is not None and args.epochs < 1:
@@ -258,14 +331,19 @@ def _cache_key(args: argparse.Namespace, recipe: str, task: str, name: str, epoc
     return digest.hexdigest()[:24]
 
 
-def _publish(cached: Path, output: Path, name: str) -> None:
+def _publish(folder: Path, output: Path, name: str, *, cached: bool) -> TrainResult:
+    """Copy the result from its cache `folder` to `output` and print its summary."""
+    model, sidecar_file = output / f"{name}.tflite", output / f"{name}.json"
     try:
         output.mkdir(parents=True, exist_ok=True)
-        for suffix in (".tflite", ".json"):
-            shutil.copyfile(cached / f"{name}{suffix}", output / f"{name}{suffix}")
+        shutil.copyfile(folder / model.name, model)
+        shutil.copyfile(folder / sidecar_file.name, sidecar_file)
     except OSError as err:
         raise CommandError(f"cannot write to {output}: {err.strerror}") from err
-    say(f"wrote {output / (name + '.tflite')} and {output / (name + '.json')}")
+    say(f"wrote {model} and {sidecar_file}")
+    document = json.loads(sidecar_file.read_text())
+    _summary(document)
+    return TrainResult(model, sidecar_file, document, cached)
 
 
 def _summary(document: dict) -> None:

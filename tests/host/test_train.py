@@ -15,7 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from host.errors import CommandError
 from host.tflite_model import measure_arena, model_ops, read_model
+from host.train import train
 
 REPO = Path(__file__).resolve().parents[2]
 slow = pytest.mark.slow  # trains models (the first run; later runs hit the model cache)
@@ -284,3 +286,14 @@ def test_bad_input(tmp_path):
     )
     assert "--prune" in _error("train", "sine", "--prune", "1.5", "-o", str(tmp_path))
     assert "--task" in _error("train", "--data", str(ragged), "-o", str(tmp_path))
+
+
+def test_library_call_returns_what_it_wrote(tmp_path):
+    """`train`, the library under `host train`: the files it wrote, the sidecar's contents, and a
+    CommandError for a bad argument."""
+    result = train("sine", tmp_path / "lib")
+    assert result.model == tmp_path / "lib" / "sine.tflite" and result.model.is_file()
+    assert result.document == json.loads(result.sidecar.read_text())
+    assert result.document["name"] == "sine"
+    with pytest.raises(CommandError, match="unknown mode int4"):
+        train("sine", tmp_path, mode="int4")
