@@ -30,20 +30,25 @@ _TYPE_NAMES = {
     for name, value in vars(schema.TensorType).items()
     if not name.startswith("_")
 }
-_TYPE_BYTES = {
-    "float32": 4,
-    "int8": 1,
-    "uint8": 1,
-    "int16": 2,
-    "int32": 4,
-    "int64": 8,
-    "bool": 1,
-    "float16": 2,
-    "float64": 8,
-    "uint16": 2,
-    "uint32": 4,
-    "int4": 1,
+# numpy's type for each tensor type name (_TYPE_NAMES), little-endian as TFLite stores them.
+NUMPY_TYPES = {
+    name: np.dtype(numpy_type).newbyteorder("<")
+    for name, numpy_type in {
+        "float32": np.float32,
+        "float16": np.float16,
+        "float64": np.float64,
+        "int8": np.int8,
+        "uint8": np.uint8,
+        "int16": np.int16,
+        "uint16": np.uint16,
+        "int32": np.int32,
+        "uint32": np.uint32,
+        "int64": np.int64,
+        "bool": np.bool_,
+    }.items()
 }
+# int4 packs two values in a byte; a tensor of them is counted a byte per value.
+_TYPE_BYTES = {name: numpy_type.itemsize for name, numpy_type in NUMPY_TYPES.items()} | {"int4": 1}
 # Operators whose constant inputs are trained weights and biases (the model's parameters).
 _WEIGHTED_OPS = {
     "FULLY_CONNECTED",
@@ -217,9 +222,7 @@ def weight_sparsity(data: bytes) -> float:
         raw = model.buffers[tensor.buffer].data
         if raw is None:
             continue
-        dtype = {"int8": "i1", "int16": "<i2", "float32": "<f4"}.get(
-            _TYPE_NAMES.get(tensor.type), "i1"
-        )
+        dtype = NUMPY_TYPES.get(_TYPE_NAMES.get(tensor.type, "int8"), NUMPY_TYPES["int8"])
         values = np.frombuffer(bytes(bytearray(raw)), dtype=dtype)
         zeros += int((values == 0).sum())
         total += values.size

@@ -110,7 +110,7 @@ def _raw_damage(good: bytes) -> list[tuple[str, bytes]]:
 
 def _lying_structure(good: bytes) -> list[tuple[str, bytes]]:
     """One uint32 rewritten in place: a vector length, a tensor index or a dimension."""
-    tflite = schema()
+    tflite = schema
     model = tflite.Model.GetRootAsModel(good, 0)
     graph = model.Subgraphs(0)
     op = graph.Operators(0)
@@ -175,7 +175,7 @@ def _repack(model) -> bytes:
 def _semantic(good: bytes) -> list[tuple[str, bytes]]:
     """Valid flatbuffers (they pass a verifier), so only the checks made after verification
     (schema version, indices, op lookup, buffer sizes) can catch them."""
-    tflite = schema()
+    tflite = schema
 
     def edited(edit) -> bytes:
         model = tflite.ModelT.InitFromObj(tflite.Model.GetRootAsModel(good, 0))

@@ -30,7 +30,7 @@ def _io_dtypes(model) -> set[str]:
 
 def _constant_types(data: bytes) -> set[int]:
     """TensorType values of the tensors that carry data in the file (weights, biases)."""
-    tflite = schema()
+    tflite = schema
     model = tflite.Model.GetRootAsModel(data, 0)
     graph = model.Subgraphs(0)
     types = set()
@@ -43,7 +43,7 @@ def _constant_types(data: bytes) -> set[int]:
 
 def _per_channel_fc_weights(data: bytes) -> bool:
     """A FULLY_CONNECTED whose weights have one scale per output channel."""
-    tflite = schema()
+    tflite = schema
     model = tflite.Model.GetRootAsModel(data, 0)
     graph = model.Subgraphs(0)
     for i in range(graph.OperatorsLength()):
@@ -75,7 +75,7 @@ def test_zoo_covers_required_models(zoo):
         ),
         "several inputs and outputs": any(len(m.inputs) >= 2 and len(m.outputs) >= 2 for m in zoo),
         "16x8": any(
-            _io_dtypes(m) == {"int16"} and schema().TensorType.INT8 in _constant_types(m.data)
+            _io_dtypes(m) == {"int16"} and schema.TensorType.INT8 in _constant_types(m.data)
             for m in zoo
         ),
         # TensorFlow's default 16x8 conversion, which CMSIS-NN's int16 kernel alone cannot run
@@ -141,7 +141,7 @@ def test_malformed_corpus(zoo):
 
 def test_semantic_cases_are_well_formed_flatbuffers(zoo):
     # They must get past a flatbuffer parser, so they test the checks made after verification.
-    tflite = schema()
+    tflite = schema
     semantic = (
         "schema_version_99",
         "tensor_buffer_index_absurd",

@@ -26,24 +26,15 @@ from pathlib import Path
 
 import numpy as np
 
+from host.tflite_model import NUMPY_TYPES, read_model, schema
+
 HERE = Path(__file__).resolve().parent
 BUILD_SCRIPT = HERE / "zoo_build.py"
+# The converter settings the build script takes from host train's.
+CONVERTER_SETTINGS = HERE.parent / "host" / "train" / "convert.py"
 SETS_PER_MODEL = 3
 # Kept under the zoo's model so a multi-megabyte model still gets a big enough arena.
 RUNTIME_ARENA_MIN = 256 * 1024
-
-# Device-side dtype names (the `tinyml` Tensor.dtype strings) and their numpy types, keyed by the
-# tflite schema's TensorType values.
-_TENSOR_TYPES = {
-    0: ("float32", np.float32),
-    2: ("int32", np.int32),
-    3: ("uint8", np.uint8),
-    4: ("int64", np.int64),
-    6: ("bool", np.bool_),
-    7: ("int16", np.int16),
-    9: ("int8", np.int8),
-}
-NUMPY_DTYPES = dict(_TENSOR_TYPES.values())
 
 
 @dataclass(frozen=True)
@@ -57,11 +48,11 @@ class TensorInfo:
 
     @property
     def nbytes(self) -> int:
-        return int(np.prod(self.shape)) * np.dtype(NUMPY_DTYPES[self.dtype]).itemsize
+        return int(np.prod(self.shape)) * NUMPY_TYPES[self.dtype].itemsize
 
     def decode(self, raw: bytes) -> np.ndarray:
         """Raw tensor bytes (little-endian, as on every supported board) as a shaped array."""
-        return np.frombuffer(raw, NUMPY_DTYPES[self.dtype]).reshape(self.shape)
+        return np.frombuffer(raw, NUMPY_TYPES[self.dtype]).reshape(self.shape)
 
 
 @dataclass(frozen=True)
@@ -88,16 +79,9 @@ class ZooModel:
         return self.path.read_bytes()
 
 
-def schema():
-    """The tflite flatbuffer schema module shipped with the tflite-micro runtime (no TF import)."""
-    from tflite_micro.tensorflow.lite.micro.python import schema_py_generated
-
-    return schema_py_generated
-
-
 def op_names(data: bytes) -> tuple[str, ...]:
     """Sorted builtin operator names used by a .tflite model."""
-    tflite = schema()
+    tflite = schema
     names = {v: k for k, v in vars(tflite.BuiltinOperator).items() if not k.startswith("_")}
     model = tflite.Model.GetRootAsModel(data, 0)
     codes = set()
@@ -110,29 +94,23 @@ def op_names(data: bytes) -> tuple[str, ...]:
 
 def io_tensors(data: bytes) -> tuple[tuple[TensorInfo, ...], tuple[TensorInfo, ...]]:
     """The first subgraph's input and output tensors, in the model's order."""
-    model = schema().Model.GetRootAsModel(data, 0)
-    graph = model.Subgraphs(0)
+    model = read_model(data)
 
     def info(index: int) -> TensorInfo:
-        tensor = graph.Tensors(index)
-        quant = tensor.Quantization()
-        has_quant = quant is not None and quant.ScaleLength() > 0
+        tensor = model.tensors[index]
         return TensorInfo(
-            dtype=_TENSOR_TYPES[tensor.Type()][0],
-            shape=tuple(int(d) for d in tensor.ShapeAsNumpy()),
-            scale=float(quant.Scale(0)) if has_quant else 0.0,
-            zero_point=int(quant.ZeroPoint(0)) if has_quant else 0,
+            dtype=tensor.dtype,
+            shape=tuple(tensor.shape),
+            scale=tensor.scale[0] if tensor.scale else 0.0,
+            zero_point=tensor.zero_point[0] if tensor.zero_point else 0,
         )
 
-    return (
-        tuple(info(graph.Inputs(i)) for i in range(graph.InputsLength())),
-        tuple(info(graph.Outputs(i)) for i in range(graph.OutputsLength())),
-    )
+    return tuple(map(info, model.inputs)), tuple(map(info, model.outputs))
 
 
 def random_input(info: TensorInfo, rng: np.random.Generator) -> bytes:
     """Seeded data covering the whole integer range, or a unit normal for floats."""
-    dtype = NUMPY_DTYPES[info.dtype]
+    dtype = NUMPY_TYPES[info.dtype]
     if np.issubdtype(dtype, np.integer):
         limits = np.iinfo(dtype)
         values = rng.integers(limits.min, limits.max, info.shape, endpoint=True)
@@ -162,7 +140,7 @@ def run_sets(
         results.append(
             tuple(
                 np.ascontiguousarray(
-                    interpreter.get_output(index), NUMPY_DTYPES[info.dtype]
+                    interpreter.get_output(index), NUMPY_TYPES[info.dtype]
                 ).tobytes()
                 for index, info in enumerate(outputs)
             )
@@ -172,7 +150,7 @@ def run_sets(
 
 def _cache_key() -> str:
     digest = hashlib.sha256()
-    for source in (BUILD_SCRIPT, Path(__file__).resolve()):
+    for source in (BUILD_SCRIPT, Path(__file__).resolve(), CONVERTER_SETTINGS):
         digest.update(source.read_bytes())
     for package in ("tensorflow", "tflite_micro"):
         digest.update(f"{package}=={importlib.metadata.version(package)}".encode())

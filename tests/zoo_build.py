@@ -29,28 +29,15 @@ def _representative(model):
     return gen
 
 
-def _convert(model, quant: str) -> bytes:
-    """Convert with quant = 'float', 'int8' (int8 in/out) or '16x8' (int16 in/out, int8
-    weights).
-    """
+def _convert(model, mode: str) -> bytes:
+    """Convert as `host train` does (host.train.convert.quantize_as): mode "float", "int8" or
+    "int16x8"."""
     import tensorflow as tf
 
+    from host.train.convert import quantize_as
+
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
-    if quant != "float":
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        converter.representative_dataset = _representative(model)
-    if quant == "int8":
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        converter.inference_input_type = tf.int8
-        converter.inference_output_type = tf.int8
-    elif quant == "16x8":
-        converter.target_spec.supported_ops = [
-            tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8
-        ]
-        converter.inference_input_type = tf.int16
-        converter.inference_output_type = tf.int16
-        # TensorFlow's defaults: per-channel dense weights, which CMSIS-NN's int16 fully
-        # connected kernel lacks (the Cortex-M boards run the reference one for them).
+    quantize_as(converter, mode, _representative(model))
     return converter.convert()
 
 
@@ -129,7 +116,7 @@ def fc_conv_16x8(keras) -> bytes:
             keras.layers.Dense(4),
         ]
     )
-    return _convert(model, "16x8")
+    return _convert(model, "int16x8")
 
 
 def lstm_float(keras) -> bytes:

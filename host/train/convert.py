@@ -59,6 +59,33 @@ def convert(
     return {mode: (workdir / f"{mode}.tflite").read_bytes() for mode in modes}
 
 
+def quantize_as(converter, mode: str, representative) -> None:
+    """Set a tf.lite.TFLiteConverter to make a `mode` model: "float" (as it is), "int8" (int8
+    weights, activations, input and output) or "int16x8" (int16 activations, input and
+    output, int8 weights), calibrated on what `representative()` yields. The project's one
+    set of converter settings: `host train` and the test zoo (tests/zoo_build.py) use it."""
+    import tensorflow as tf
+
+    if mode == "float":
+        return
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = representative
+    if mode == "int8":
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        converter.inference_input_type = tf.int8
+        converter.inference_output_type = tf.int8
+    elif mode == "int16x8":
+        # TensorFlow's defaults: per-channel dense weights, which CMSIS-NN's int16 fully
+        # connected kernel lacks (the Cortex-M boards run the reference one for them).
+        converter.target_spec.supported_ops = [
+            tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8
+        ]
+        converter.inference_input_type = tf.int16
+        converter.inference_output_type = tf.int16
+    else:
+        raise ValueError(f"unknown mode {mode}")
+
+
 def _convert_one(workdir: Path, mode: str) -> bytes:
     import tensorflow as tf
 
@@ -70,18 +97,7 @@ def _convert_one(workdir: Path, mode: str) -> bytes:
             for sample in calibration:
                 yield [sample[None, ...]]
 
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        converter.representative_dataset = representative
-        if mode == "int8":
-            converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-            converter.inference_input_type = tf.int8
-            converter.inference_output_type = tf.int8
-        else:
-            converter.target_spec.supported_ops = [
-                tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8
-            ]
-            converter.inference_input_type = tf.int16
-            converter.inference_output_type = tf.int16
+        quantize_as(converter, mode, representative)
     return converter.convert()
 
 
