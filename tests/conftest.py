@@ -7,6 +7,7 @@ provides them; in CI `.ci/run` provides everything, so nothing skips there.
 from __future__ import annotations
 
 import shutil
+import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,6 +84,13 @@ def _require_tools(board_id: str) -> None:
         if shutil.which(program) is None:
             hint = next((t.install for t in TOOLS if t.program == program), "")
             pytest.skip(f"{program} missing; install it with: {hint}")
+
+
+def take_ctrl_c() -> None:
+    """`preexec_fn` for a host command a test stops with SIGINT, as a user's Ctrl-C: a shell
+    that starts the test run as a background job without job control ignores SIGINT for it and
+    for every process it starts, and a Python started so never sees the signal."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 _firmware: dict[tuple[str, bool], build.Firmware] = {}

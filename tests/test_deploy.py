@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import take_ctrl_c
 
 from host import deploy as deploy_module
 from host.cli import build_parser
@@ -574,6 +575,7 @@ def host_deploy(*args: str, **popen) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=take_ctrl_c,
         **popen,
     )
 

@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import firmware_for
+from conftest import firmware_for, take_ctrl_c
 from test_device_runtime import BEHAVIOUR, assert_prints_expected
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,6 +68,7 @@ def test_magic_wand_deployed_as_its_readme_says(pico, trained, tmp_path: Path) -
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            preexec_fn=take_ctrl_c,
         )
         assert rp2040js.wait_recording_ended(proc), "the emulator stopped before the recording"
         timer = threading.Timer(
