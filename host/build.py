@@ -607,6 +607,18 @@ def _build_make_port(
     )
 
 
+def _cmake_port_vars(board: Board, manifest: Path, libs: list[str]) -> dict[str, str]:
+    """What MicroPython's CMake-based ports (rp2, esp32) take from host build: this board
+    folder, _tflm as a user C module with its libraries, and the frozen manifest."""
+    return {
+        "MICROPY_BOARD": board.dir.name,
+        "MICROPY_BOARD_DIR": str(board.dir),
+        "USER_C_MODULES": str(paths.NATIVE_MODULES_DIR / "micropython.cmake"),
+        "MICROPY_FROZEN_MANIFEST": str(manifest),
+        "TFLM_LIBS": ";".join(libs),
+    }
+
+
 def _build_cmake_port(
     board: Board,
     micropython: Path,
@@ -619,11 +631,7 @@ def _build_cmake_port(
     """The rp2 port, configured as its Makefile does, with this board folder and _tflm."""
     toolchains.require("cmake")
     cmake_vars = {
-        "MICROPY_BOARD": board.dir.name,
-        "MICROPY_BOARD_DIR": str(board.dir),
-        "USER_C_MODULES": str(paths.NATIVE_MODULES_DIR / "micropython.cmake"),
-        "MICROPY_FROZEN_MANIFEST": str(manifest),
-        "TFLM_LIBS": ";".join(libs),
+        **_cmake_port_vars(board, manifest, libs),
         "PICO_BUILD_DOCS": "0",
         # The SDK builds picotool (ELF to UF2) from its GitHub repository: once, into the
         # cache, for every rp2 build, as the SDK recommends, not in each build folder.
@@ -711,11 +719,7 @@ def _build_idf_port(
     if not defaults_stamp.is_file() or defaults_stamp.read_text() != defaults:
         (build / "sdkconfig").unlink(missing_ok=True)
     cmake_vars = {
-        "MICROPY_BOARD": board.dir.name,
-        "MICROPY_BOARD_DIR": str(board.dir),
-        "USER_C_MODULES": str(paths.NATIVE_MODULES_DIR / "micropython.cmake"),
-        "MICROPY_FROZEN_MANIFEST": str(manifest),
-        "TFLM_LIBS": ";".join(libs),
+        **_cmake_port_vars(board, manifest, libs),
         "TINYML_SDKCONFIG": str(layout),
         **settings,
     }
