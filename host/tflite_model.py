@@ -283,6 +283,28 @@ def measure_arena(data: bytes) -> int:
     raise CommandError("the tflite-micro runtime keeps crashing on this model")
 
 
+def run_micro(
+    data: bytes, input_sets: list[list[np.ndarray]], *, arena: int | None = None
+) -> list[list[np.ndarray]]:
+    """The outputs of the `tflite-micro` runtime (TFLM in-process) for each set of input
+    arrays (one per model input, of the input's type and shape), invoked in order on one
+    interpreter, as a board does it: a model with state carries it from one invoke to the
+    next. `arena`: its size in bytes; None: a generous one (the runtime's default, 10 times
+    the model, can be short for small models with large activations)."""
+    from tflite_micro.python.tflite_micro import runtime
+
+    size = max(1 << 20, 10 * len(data)) if arena is None else arena
+    interpreter = runtime.Interpreter.from_bytes(data, arena_size=size)
+    count = len(read_model(data).outputs)
+    outputs = []
+    for inputs in input_sets:
+        for index, array in enumerate(inputs):
+            interpreter.set_input(array, index)
+        interpreter.invoke()
+        outputs.append([np.array(interpreter.get_output(i)) for i in range(count)])
+    return outputs
+
+
 def _search_arena(data: bytes, low: int, high: int) -> None:
     """Child side of measure_arena: binary search, one line per try on stdout."""
     from tflite_micro.python.tflite_micro import runtime

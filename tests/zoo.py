@@ -26,15 +26,16 @@ from pathlib import Path
 
 import numpy as np
 
-from host.tflite_model import NUMPY_TYPES, read_model, schema
+from host import tflite_model
+from host.tflite_model import NUMPY_TYPES, read_model, run_micro, schema
 
 HERE = Path(__file__).resolve().parent
 BUILD_SCRIPT = HERE / "zoo_build.py"
-# The converter settings the build script takes from host train's.
+# The converter settings the build script takes from host train's, and the runner that makes
+# the expected outputs: both are part of what the zoo holds.
 CONVERTER_SETTINGS = HERE.parent / "host" / "train" / "convert.py"
+RUNNER = Path(tflite_model.__file__)
 SETS_PER_MODEL = 3
-# Kept under the zoo's model so a multi-megabyte model still gets a big enough arena.
-RUNTIME_ARENA_MIN = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -122,35 +123,25 @@ def random_input(info: TensorInfo, rng: np.random.Generator) -> bytes:
 def run_sets(
     data: bytes, inputs, outputs, input_sets: list[tuple[bytes, ...]]
 ) -> list[tuple[bytes, ...]]:
-    """Outputs of the tflite-micro runtime for each input set, invoked in order on one interpreter.
-
-    One interpreter for all sets, as the device does it: models with state (the LSTM's variable
-    tensors) carry it from one invoke to the next, so order is part of the expected result.
-    """
-    from tflite_micro.python.tflite_micro import runtime
-
-    interpreter = runtime.Interpreter.from_bytes(
-        data, arena_size=max(RUNTIME_ARENA_MIN, 10 * len(data))
+    """Outputs (raw bytes) of the tflite-micro runtime for each input set, invoked in order on
+    one interpreter (host.tflite_model.run_micro): models with state (the LSTM's variable
+    tensors) carry it from one invoke to the next, so order is part of the expected result."""
+    results = run_micro(
+        data,
+        [[info.decode(raw) for info, raw in zip(inputs, raw_inputs)] for raw_inputs in input_sets],
     )
-    results = []
-    for raw_inputs in input_sets:
-        for index, (info, raw) in enumerate(zip(inputs, raw_inputs)):
-            interpreter.set_input(info.decode(raw), index)
-        interpreter.invoke()
-        results.append(
-            tuple(
-                np.ascontiguousarray(
-                    interpreter.get_output(index), NUMPY_TYPES[info.dtype]
-                ).tobytes()
-                for index, info in enumerate(outputs)
-            )
+    return [
+        tuple(
+            np.ascontiguousarray(out, NUMPY_TYPES[info.dtype]).tobytes()
+            for out, info in zip(outs, outputs)
         )
-    return results
+        for outs in results
+    ]
 
 
 def _cache_key() -> str:
     digest = hashlib.sha256()
-    for source in (BUILD_SCRIPT, Path(__file__).resolve(), CONVERTER_SETTINGS):
+    for source in (BUILD_SCRIPT, Path(__file__).resolve(), CONVERTER_SETTINGS, RUNNER):
         digest.update(source.read_bytes())
     for package in ("tensorflow", "tflite_micro"):
         digest.update(f"{package}=={importlib.metadata.version(package)}".encode())

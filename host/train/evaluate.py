@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 
+from host.tflite_model import NUMPY_TYPES, Tensor, read_model, run_micro
 from host.train.data import Dataset
 
 
@@ -37,23 +38,27 @@ def dequantize(q: np.ndarray, detail: dict) -> np.ndarray:
     return ((q.astype(np.float32) - zero_points[0]) * scales[0]).astype(np.float32)
 
 
+def _detail(tensor: Tensor) -> dict:
+    """A tensor as TensorFlow Lite's get_input_details() describes it (what quantize and
+    dequantize read)."""
+    return {
+        "dtype": NUMPY_TYPES[tensor.dtype],
+        "shape": tensor.shape,
+        "quantization_parameters": {"scales": tensor.scale, "zero_points": tensor.zero_point},
+    }
+
+
 def run_tflm(model: bytes, x: np.ndarray) -> tuple[np.ndarray, list[tuple[bytes, bytes]]]:
     """Outputs (dequantized) of the `tflite-micro` runtime, and the raw (input, output) bytes."""
-    from tflite_micro.python.tflite_micro import runtime
-
-    # generous: the runtime's default (10x the model) can be short for small models with
-    # large activations
-    interpreter = runtime.Interpreter.from_bytes(model, arena_size=max(1 << 20, 10 * len(model)))
-    input_detail = interpreter.get_input_details(0)
-    output_detail = interpreter.get_output_details(0)
-    outputs, raw = [], []
-    for sample in x:
-        q = quantize(sample[None, ...].reshape(input_detail["shape"]), input_detail)
-        interpreter.set_input(q, 0)
-        interpreter.invoke()
-        out = interpreter.get_output(0)
-        raw.append((q.tobytes(), out.tobytes()))
-        outputs.append(dequantize(out, output_detail).reshape(-1))
+    info = read_model(model)
+    input_detail = _detail(info.tensors[info.inputs[0]])
+    output_detail = _detail(info.tensors[info.outputs[0]])
+    inputs = [
+        quantize(sample[None, ...].reshape(input_detail["shape"]), input_detail) for sample in x
+    ]
+    results = run_micro(model, [[q] for q in inputs])
+    raw = [(q.tobytes(), out.tobytes()) for q, (out,) in zip(inputs, results)]
+    outputs = [dequantize(out, output_detail).reshape(-1) for (out,) in results]
     return np.stack(outputs), raw
 
 
