@@ -15,18 +15,34 @@ import numpy as np
 from host.paths import DEVICE_DIR
 
 
-def _load_device_features() -> ModuleType:
-    # Loaded from its file rather than as `tinyml.features` so that the board package's
-    # __init__ (which expects MicroPython's lazy imports) is not involved.
+def device_module(name: str) -> ModuleType:
+    """The board package's pure-Python module `tinyml.<name>`, loaded from its file rather
+    than imported, so that the package's __init__ (which expects MicroPython's lazy imports)
+    is not involved."""
     spec = importlib.util.spec_from_file_location(
-        "tinyml_features", DEVICE_DIR / "tinyml" / "features.py"
+        f"tinyml_{name}", DEVICE_DIR / "tinyml" / f"{name}.py"
     )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-pure = _load_device_features()
+pure = device_module("features")
+
+
+def sidecar_entry(function: str, *, rate: int, window: int, channels: int, unit: str) -> dict:
+    """The sidecar's `features`: `function` of tinyml.features with the parameters the
+    recipes train with (pure.PARAMS), and the samples it takes: `window` samples per channel
+    at `rate` per second, in `unit`."""
+    params = {name: list(v) if isinstance(v, tuple) else v for name, v in pure.PARAMS[function]}
+    return {
+        "function": function,
+        "params": params,
+        "sample_rate_hz": rate,
+        "window": window,
+        "channels": channels,
+        "sample_unit": unit,
+    }
 
 
 def _log2_q4(values: np.ndarray) -> np.ndarray:
@@ -89,10 +105,10 @@ def frames_bands(frames: np.ndarray, frame_log2: int, edges: tuple, offset: int)
 
 def log_spectrogram(
     audio: np.ndarray,
-    frame_log2: int = 9,
-    hop: int = 320,
+    frame_log2: int = pure.KEYWORD_FRAME_LOG2,
+    hop: int = pure.KEYWORD_HOP,
     edges: tuple = pure.KEYWORD_EDGES,
-    offset: int = 96,
+    offset: int = pure.KEYWORD_OFFSET,
 ) -> np.ndarray:
     """pure.log_spectrogram of each clip in `audio` (shape (C, samples)) -> int8 (C, F*B)."""
     audio = np.atleast_2d(audio)
@@ -105,7 +121,10 @@ def log_spectrogram(
 
 
 def vibration_features(
-    samples: np.ndarray, frame_log2: int = 8, edges: tuple = pure.VIBRATION_EDGES, offset: int = 64
+    samples: np.ndarray,
+    frame_log2: int = pure.VIBRATION_FRAME_LOG2,
+    edges: tuple = pure.VIBRATION_EDGES,
+    offset: int = pure.VIBRATION_OFFSET,
 ) -> np.ndarray:
     """pure.vibration_features of each row of `samples` -> int8 (C, bands)."""
     samples = np.atleast_2d(samples)
@@ -117,7 +136,7 @@ def vibration_features(
     return np.floor_divide(bands, frames).astype(np.int8)
 
 
-def motion_features(samples: np.ndarray, shift: int = 4) -> np.ndarray:
+def motion_features(samples: np.ndarray, shift: int = pure.MOTION_SHIFT) -> np.ndarray:
     """pure.motion_features of each window (shape (C, n, 3), milli-g) -> int8 (C, n*3)."""
     x = np.asarray(samples, np.int64)
     mean = np.floor_divide(x.sum(axis=1, keepdims=True), x.shape[1])

@@ -159,3 +159,91 @@ BEHAVIOUR = {
     "keyword": _keyword,
     "anomaly": _anomaly,
 }
+
+
+# tinyml.load on the board: what it gives for each kind of model, and what it refuses.
+LOAD_SCRIPT = """
+from array import array
+
+import tinyml
+from tinyml import features
+
+
+def outcome(fn):
+    try:
+        return fn()
+    except ValueError as err:
+        return "ValueError: " + str(err)
+
+
+gesture = tinyml.load("/rom/gesture.tflite", verify=True)
+print("gesture", gesture.task, gesture.rate, gesture.window, gesture.channels, gesture.labels)
+samples = array("h", (((i * 37) % 1001) - 500 for i in range(3 * gesture.window)))
+mine = array("b", bytes(3 * gesture.window))
+theirs = array("b", bytes(3 * gesture.window))
+gesture.features(samples, mine)
+features.motion_features(samples, theirs, gesture.params["shift"])
+print("features equal", mine == theirs, "nonzero", any(mine))
+print(outcome(gesture.spectrogram))
+print(outcome(gesture.commands))
+print(outcome(lambda: gesture.score([0.0], mine)))
+
+keyword = tinyml.load("/rom/keyword.tflite")
+spectrogram = keyword.spectrogram()
+spectrogram.extend(array("h", bytes(2 * keyword.window)))
+print("spectrogram", spectrogram.full, len(spectrogram.view()), keyword.model.input(0).nbytes)
+print("commands", type(keyword.commands()).__name__)
+
+sine = tinyml.load("/rom/sine.tflite")
+print("sine", sine.task, sine.labels, sine.rate, sine.threshold)
+print(outcome(lambda: sine.features(samples, mine)))
+for name in ("old", "bare", "junk", "none"):
+    print(name, outcome(lambda: tinyml.load("/rom/%s.tflite" % name)))
+"""
+
+
+def test_load_gives_a_model_with_its_sidecar(simulator, trained, tmp_path: Path) -> None:
+    """`tinyml.load` binds the sidecar's feature function and parameters (the same bytes as
+    calling the function with them), and refuses a sidecar of another schema, a missing one
+    and one that is not JSON, with ValueErrors naming the file."""
+    import json
+    import shutil
+
+    from host.run import run_script
+    from host.train.sidecar import SCHEMA
+
+    rom = tmp_path / "rom"
+    rom.mkdir()
+    for recipe in ("gesture", "keyword", "sine"):
+        for suffix in (".tflite", ".json"):
+            shutil.copy(trained(recipe) / (recipe + suffix), rom)
+    sine = (rom / "sine.tflite").read_bytes()
+    old = json.loads((rom / "sine.json").read_text())
+    old["schema"] = SCHEMA - 1
+    (rom / "old.json").write_text(json.dumps(old))
+    (rom / "junk.json").write_text("{not json")
+    for name in ("old", "bare", "junk"):
+        (rom / f"{name}.tflite").write_bytes(sine)
+    script = tmp_path / "load.py"
+    script.write_text(LOAD_SCRIPT)
+    result = run_script("unix", script, rom_dir=rom, firmware=simulator, timeout=600)
+    assert result.returncode == 0, result.output
+    gesture = json.loads((rom / "gesture.json").read_text())
+    features = gesture["features"]
+    assert result.output.splitlines() == [
+        f"gesture classify {features['sample_rate_hz']} {features['window']} 3"
+        f" {gesture['labels']}",
+        "features equal True nonzero True",
+        "ValueError: a spectrogram is the input of log_spectrogram models only",
+        "ValueError: the sidecar names no tinyml.commands.Commands postprocessing",
+        "ValueError: the sidecar defines no score: not an anomaly model",
+        "spectrogram True 1568 1568",
+        "commands Commands",
+        "sine regress ['sin(x)'] None None",
+        "ValueError: this model's input is not features: quantize its values",
+        f"old ValueError: /rom/old.json: sidecar schema {SCHEMA - 1}, this tinyml reads"
+        f" {SCHEMA}: train the model again with host train",
+        "bare ValueError: /rom/bare.json: no sidecar (host train writes it beside the model)",
+        "junk ValueError: /rom/junk.json: not JSON",
+        "none ValueError: /rom/none.json: no sidecar (host train writes it beside the model)",
+    ]

@@ -5,7 +5,7 @@ The test vectors are made on the host with seeded data from the recipes' own gen
 digital silence, rail-to-rail square wave, clamped motion) and one second of the keyword example's
 speech.
 The firmware runs its frozen `tinyml.features` on them, called the way the examples call it
-(parameters as the sidecar's `preprocessing` records them, samples in `array("h")` or a
+(parameters as the sidecar's `features` records them, samples in `array("h")` or a
 memoryview of one, as a Window gives them): the C functions of the `_features` module, and
 the Python definitions (`py_log_spectrogram`, ...) in the same VM. The host computes what
 training computes (host/features.py, called as the recipes call it). Every output byte must
@@ -139,10 +139,10 @@ class Record:
         *,
         typecode: str = "h",
         out_typecode: str = "b",
-        frame_log2: int = 9,
-        shift: int = 4,
-        offset: int = 96,
-        hop: int = 320,
+        frame_log2: int = pure.KEYWORD_FRAME_LOG2,
+        shift: int = pure.MOTION_SHIFT,
+        offset: int = pure.KEYWORD_OFFSET,
+        hop: int = pure.KEYWORD_HOP,
         edges: tuple = pure.KEYWORD_EDGES,
         check: bool = True,
     ) -> None:
@@ -216,7 +216,14 @@ def _shared_records(rng: np.random.Generator) -> list[Record]:
     audio, vibration, motion = _audio(rng), _vibration(rng), _motion(rng)
     records = [Record(f"audio {i}", LOG_SPECTROGRAM, a) for i, a in enumerate(audio)]
     records += [
-        Record(f"vibration {i}", VIBRATION, v, frame_log2=8, edges=pure.VIBRATION_EDGES, offset=64)
+        Record(
+            f"vibration {i}",
+            VIBRATION,
+            v,
+            frame_log2=pure.VIBRATION_FRAME_LOG2,
+            edges=pure.VIBRATION_EDGES,
+            offset=pure.VIBRATION_OFFSET,
+        )
         for i, v in enumerate(vibration)
     ]
     records += [Record(f"motion {i}", MOTION, m) for i, m in enumerate(motion)]

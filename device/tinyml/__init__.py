@@ -6,6 +6,8 @@
     model.invoke()
     print(model.output(0).dequantize())
 
+    kw = tinyml.load("/rom/keyword.tflite")    # the model with its sidecar's labels and features
+
 Names are imported on first use, so a script pays in RAM only for what it touches.
 """
 
@@ -17,6 +19,7 @@ _LAZY = {
     "version": "model",
     "Window": "window",
     "Pipeline": "pipeline",
+    "load": "sidecar",
 }
 
 

@@ -10,27 +10,28 @@ for the same reason (a board's single-precision `math.cos` would round different
     audio = array("h", bytes(2 * 16000))     # 1 s of 16 kHz int16 samples
     out = array("b", bytes(features.KEYWORD_FEATURES))
     features.log_spectrogram(audio, out)     # 49 frames x 32 bands of int8, row-major
-    model.input(0)  # scale 1/64, zero point 0: the int8 features are the tensor as they are
+    model.input(0)  # scale 2**-INPUT_SCALE_LOG2, zero point 0: the features as they are
 
-Functions (every `out` is a writable sequence of int8 such as `array("b", ...)`):
+Functions (every `out` is a writable sequence of int8 such as `array("b", ...)`; a parameter
+left out is the recipes' value, the `KEYWORD_`, `VIBRATION_` or `MOTION_` constant below):
 
-- `log_spectrogram(audio, out, frame_log2=9, hop=320, edges=KEYWORD_EDGES, offset=96)`:
-  keyword features. Frames of 2**frame_log2 samples every `hop` samples; per frame, the
-  log2 energy (in quarter octaves, 1.5 dB) of each band `edges[i] <= bin < edges[i+1]` of a
-  Hann-windowed fixed-point FFT, minus `offset`, clamped to int8. Returns the frame count.
-- `vibration_features(samples, out, frame_log2=8, edges=VIBRATION_EDGES, offset=64)`:
-  anomaly features: the same band energies for consecutive frames, averaged over the frames.
-- `motion_features(samples, out, shift=4)`: gesture features. `samples` holds n interleaved
-  x, y, z readings in milli-g; each axis has its mean removed and is divided by 2**shift
+- `log_spectrogram(audio, out, frame_log2, hop, edges, offset)`: keyword features. Frames of
+  2**frame_log2 samples every `hop` samples; per frame, the log2 energy (in quarter octaves,
+  1.5 dB) of each band `edges[i] <= bin < edges[i+1]` of a Hann-windowed fixed-point FFT,
+  minus `offset`, clamped to int8. Returns the frame count.
+- `vibration_features(samples, out, frame_log2, edges, offset)`: anomaly features: the same
+  band energies for consecutive frames, averaged over the frames.
+- `motion_features(samples, out, shift)`: gesture features. `samples` holds n interleaved x,
+  y, z readings in milli-g; each axis has its mean removed and is divided by 2**shift
   (16 mg per step), clamped to int8; the output keeps the interleaved order.
 - `frame_bands(samples, start, frame_log2, edges, offset, out, out_start)`: one frame's bands,
   the building block of the first two.
-- `Spectrogram(frames=KEYWORD_FRAMES, frame_log2=9, hop=320, edges=KEYWORD_EDGES, offset=96)`:
-  `log_spectrogram` as audio arrives. `extend(samples, start=0, count=-1)` takes int16
-  samples in blocks of any size and computes each frame they complete (one frame per hop, not
-  the whole second again); `view()` is the last `frames` frames, oldest first, as a memoryview
-  of int8: after the first `frames` frames it equals `log_spectrogram` of the audio from the
-  oldest frame's first sample on. `full`, `count` (frames so far), `clear()`.
+- `Spectrogram(frames, frame_log2, hop, edges, offset)`: `log_spectrogram` as audio arrives.
+  `extend(samples, start=0, count=-1)` takes int16 samples in blocks of any size and computes
+  each frame they complete (one frame per hop, not the whole second again); `view()` is the
+  last `frames` frames, oldest first, as a memoryview of int8: after the first `frames`
+  frames it equals `log_spectrogram` of the audio from the oldest frame's first sample on.
+  `full`, `count` (frames so far), `clear()`.
 
         spec = features.Spectrogram()
         spec.extend(block)                       # e.g. the 256 samples mic.drain() gave
@@ -55,8 +56,13 @@ except ImportError:  # CPython: `const` is only a compile-time hint on MicroPyth
         return value
 
 
+# Every parameter of the recipes' features is defined here, once: the functions' defaults,
+# training's numpy twin (host/features.py) and the sidecars (`PARAMS`) all read these.
 KEYWORD_RATE = const(16000)
-KEYWORD_FRAMES = const(49)  # 1 + (16000 - 512) // 320
+KEYWORD_FRAME_LOG2 = const(9)  # 512-sample (32 ms) frames ...
+KEYWORD_HOP = const(320)  # ... every 20 ms
+KEYWORD_OFFSET = const(96)  # subtracted from the band energies (1.5 dB steps) to centre them
+KEYWORD_FRAMES = const(49)  # 1 + (KEYWORD_RATE - 2**KEYWORD_FRAME_LOG2) // KEYWORD_HOP
 # Mel-spaced band edges in FFT bins of a 512-point FFT at 16 kHz (100 Hz .. 7.6 kHz, 32 bands).
 # Kept literal so that no board has to compute a logarithm to get the same integers.
 KEYWORD_EDGES = (
@@ -98,8 +104,34 @@ KEYWORD_FEATURES = const(1568)  # KEYWORD_FRAMES * 32
 
 VIBRATION_RATE = const(4000)
 VIBRATION_SAMPLES = const(1024)
+VIBRATION_FRAME_LOG2 = const(8)
+VIBRATION_OFFSET = const(64)
 # 32 bands of 4 bins of a 256-point FFT at 4 kHz: 15.6 Hz .. 2 kHz, 62.5 Hz each.
 VIBRATION_EDGES = tuple(range(1, 130, 4))
+
+MOTION_SHIFT = const(4)  # milli-g / 16: 16 mg per step, +-2 g within int8
+
+# The features are the model's input times 2**INPUT_SCALE_LOG2: training feeds the model
+# features * 2**-6 and calibrates with the int8 extremes, so the converter picks input scale
+# 2**-6 and zero point 0, and the int8 features fill the input tensor as they are.
+INPUT_SCALE_LOG2 = const(6)
+
+# The feature functions a sidecar can name (its "features" "function"), each with the
+# parameters it takes after its buffers, in order, and the values the recipes train with.
+PARAMS = {
+    "log_spectrogram": (
+        ("frame_log2", KEYWORD_FRAME_LOG2),
+        ("hop", KEYWORD_HOP),
+        ("edges", KEYWORD_EDGES),
+        ("offset", KEYWORD_OFFSET),
+    ),
+    "vibration_features": (
+        ("frame_log2", VIBRATION_FRAME_LOG2),
+        ("edges", VIBRATION_EDGES),
+        ("offset", VIBRATION_OFFSET),
+    ),
+    "motion_features": (("shift", MOTION_SHIFT),),
+}
 
 # round(16 * log2(1 + i / 16)): the fraction of a log2 in sixteenths
 _LOG2_FRACTION = (0, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 15)
@@ -244,7 +276,14 @@ def py_frame_bands(samples, start, frame_log2, edges, offset, out, out_start):
         out[out_start + band] = value
 
 
-def py_log_spectrogram(audio, out, frame_log2=9, hop=320, edges=KEYWORD_EDGES, offset=96):
+def py_log_spectrogram(
+    audio,
+    out,
+    frame_log2=KEYWORD_FRAME_LOG2,
+    hop=KEYWORD_HOP,
+    edges=KEYWORD_EDGES,
+    offset=KEYWORD_OFFSET,
+):
     """Keyword features of `audio` (int16 samples) into `out`; returns the number of frames."""
     bands = len(edges) - 1
     frames = 1 + (len(audio) - (1 << frame_log2)) // hop
@@ -253,7 +292,9 @@ def py_log_spectrogram(audio, out, frame_log2=9, hop=320, edges=KEYWORD_EDGES, o
     return frames
 
 
-def py_vibration_features(samples, out, frame_log2=8, edges=VIBRATION_EDGES, offset=64):
+def py_vibration_features(
+    samples, out, frame_log2=VIBRATION_FRAME_LOG2, edges=VIBRATION_EDGES, offset=VIBRATION_OFFSET
+):
     """Band energies of consecutive frames of `samples`, averaged (floor) over the frames."""
     bands = len(edges) - 1
     n = 1 << frame_log2
@@ -267,7 +308,7 @@ def py_vibration_features(samples, out, frame_log2=8, edges=VIBRATION_EDGES, off
         out[band] = sums[band] // frames
 
 
-def py_motion_features(samples, out, shift=4):
+def py_motion_features(samples, out, shift=MOTION_SHIFT):
     """Mean-removed, scaled, clamped x/y/z accelerometer readings (interleaved) into `out`."""
     count = len(samples) // 3
     for axis in range(3):
@@ -288,15 +329,28 @@ except ImportError:  # CPython, or a firmware without the C module
 if _features:
     frame_bands = _features.frame_bands
 
-    def log_spectrogram(audio, out, frame_log2=9, hop=320, edges=KEYWORD_EDGES, offset=96):
+    def log_spectrogram(
+        audio,
+        out,
+        frame_log2=KEYWORD_FRAME_LOG2,
+        hop=KEYWORD_HOP,
+        edges=KEYWORD_EDGES,
+        offset=KEYWORD_OFFSET,
+    ):
         """Keyword features of `audio` (int16 samples) into `out`; returns the number of frames."""
         return _features.log_spectrogram(audio, out, frame_log2, hop, edges, offset)
 
-    def vibration_features(samples, out, frame_log2=8, edges=VIBRATION_EDGES, offset=64):
+    def vibration_features(
+        samples,
+        out,
+        frame_log2=VIBRATION_FRAME_LOG2,
+        edges=VIBRATION_EDGES,
+        offset=VIBRATION_OFFSET,
+    ):
         """Band energies of consecutive frames of `samples`, averaged (floor) over the frames."""
         _features.vibration_features(samples, out, frame_log2, edges, offset)
 
-    def motion_features(samples, out, shift=4):
+    def motion_features(samples, out, shift=MOTION_SHIFT):
         """Mean-removed, scaled, clamped x/y/z accelerometer readings (interleaved) into `out`."""
         _features.motion_features(samples, out, shift)
 else:
@@ -310,7 +364,12 @@ class Spectrogram:
     """`log_spectrogram` of a stream of audio, one frame per hop (see the module docstring)."""
 
     def __init__(
-        self, frames=KEYWORD_FRAMES, frame_log2=9, hop=320, edges=KEYWORD_EDGES, offset=96
+        self,
+        frames=KEYWORD_FRAMES,
+        frame_log2=KEYWORD_FRAME_LOG2,
+        hop=KEYWORD_HOP,
+        edges=KEYWORD_EDGES,
+        offset=KEYWORD_OFFSET,
     ):
         from tinyml.window import Window
 

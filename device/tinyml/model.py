@@ -23,10 +23,6 @@ def Model(model, *, arena=None, verify=False, profile=False):
     return _tflm.Model(model, arena=arena, profile=profile)
 
 
-def sidecar_path(path):
-    return (path[:-7] if path.endswith(".tflite") else path) + ".json"
-
-
 def verified(path):
     """(the model's bytes or its in-place ROM file, its sidecar dict) once the sha256 matches.
 
@@ -35,6 +31,8 @@ def verified(path):
     import binascii
     import hashlib
     import json
+
+    from tinyml.sidecar import path as sidecar_path
 
     if not isinstance(path, str):
         raise TypeError("verify needs the model's path (its sidecar sits beside it)")

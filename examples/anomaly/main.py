@@ -5,30 +5,22 @@ Copy to the board with the anomaly model in ROMFS (/rom/anomaly.tflite, /rom/ano
 see README.md.
 """
 
-import json
 from array import array
 
 import tinyml
 import tinyml.board as board
 import tinyml.power as power
 from tinyml import Pipeline, Window
-from tinyml.features import vibration_features
 
 SLEEP_MS = 2000
 FULL_SCALE_MG = 2000  # the analog accelerometer: +-2 g across the ADC's range
 
-with open("/rom/anomaly.json") as f:
-    meta = json.load(f)
-prep = meta["preprocessing"]
-threshold = meta["threshold"]
-model = tinyml.Model("/rom/anomaly.tflite")
+# The model with its sidecar: sample rate, window, feature parameters, score and threshold.
+detector = tinyml.load("/rom/anomaly.tflite")
 
-vibration = board.analog(rate=prep["sample_rate_hz"], oversample=1)
-samples = prep["samples"]
-milli_g = array("h", bytes(2 * samples))
-params = prep["params"]
-edges = tuple(params["edges"])
-inputs = array("b", bytes(len(edges) - 1))
+vibration = board.analog(rate=detector.rate, oversample=1)
+milli_g = array("h", bytes(2 * detector.window))
+inputs = array("b", bytes(detector.model.input(0).nbytes))
 
 # retained[0:2]: wake count; retained[2]: alerts in a row (kept across deep sleep)
 wakes = int.from_bytes(power.retained[0:2], "little") + 1
@@ -39,23 +31,13 @@ def features(view, out):
     # ADC counts centred at 32768 -> milli-g
     for i in range(len(view)):
         milli_g[i] = (view[i] - 32768) * FULL_SCALE_MG >> 15
-    vibration_features(
-        milli_g,
-        out,
-        params["frame_log2"],
-        edges,
-        params["offset"],
-    )
+    detector.features(milli_g, out)
 
 
 def judge(reconstruction):
-    # the autoencoder's error: mean of (output - input)^2, input = features / 64
-    error = 0.0
-    for i in range(len(inputs)):
-        d = reconstruction[i] - inputs[i] / 64
-        error += d * d
-    score = error / len(inputs)
-    alerts = power.retained[2] + 1 if score > threshold else 0
+    # how far the autoencoder's reconstruction is from what it heard
+    score = detector.score(reconstruction, inputs)
+    alerts = power.retained[2] + 1 if score > detector.threshold else 0
     power.retained[2] = min(alerts, 255)
     print(
         "wake %d: score %.3f %s"
@@ -65,8 +47,8 @@ def judge(reconstruction):
 
 pipe = Pipeline(
     vibration,
-    Window(samples, typecode="H"),
-    model,
+    Window(detector.window, typecode="H"),
+    detector.model,
     features=features,
     feature_buffer=inputs,
     quantize=False,

@@ -4,31 +4,18 @@ Copy to the board with the keyword model in ROMFS (/rom/keyword.tflite, /rom/key
 see README.md.
 """
 
-import json
-
 import tinyml
 import tinyml.board as board
 import tinyml.trigger as trigger
 from tinyml import Pipeline, Window
-from tinyml.commands import Commands
-from tinyml.features import Spectrogram
 
-with open("/rom/keyword.json") as f:
-    meta = json.load(f)
-labels = meta["labels"]
-prep = meta["preprocessing"]
-params = prep["params"]
-edges = tuple(params["edges"])
-model = tinyml.Model("/rom/keyword.tflite")
+# The model with its sidecar: sample rate, window, feature parameters, command settings.
+keyword = tinyml.load("/rom/keyword.tflite")
 
-mic = board.mic(rate=prep["sample_rate_hz"])
+mic = board.mic(rate=keyword.rate)
 led = board.led()
-# The spectrogram is computed as the audio arrives, one 20 ms frame at a time.
-spectrogram = Spectrogram(
-    prep["frames"], params["frame_log2"], params["hop"], edges, params["offset"]
-)
 # Scores of the last windows, averaged, make one command per word (tinyml.commands).
-commands = Commands(model.output(0), labels, **meta["postprocessing"]["params"])
+commands = keyword.commands()
 
 
 def act(scores):
@@ -45,12 +32,13 @@ def act(scores):
 # ones log_spectrogram computes for it), while something in that second is louder than the
 # background: the model often names a word only once the word is well inside the window,
 # when the newest samples are quiet again, so the trigger holds for a window's length.
+# The spectrogram is computed as the audio arrives, one 20 ms frame at a time.
 Pipeline(
     mic,
-    Window(prep["samples"], hop=12 * params["hop"]),
-    model,
-    features=spectrogram,
+    Window(keyword.window, hop=12 * keyword.params["hop"]),
+    keyword.model,
+    features=keyword.spectrogram(),
     quantize=False,
     on_result=act,
-    trigger=trigger.AudioLevel(0.01, hold=prep["samples"]),
+    trigger=trigger.AudioLevel(0.01, hold=keyword.window),
 ).run()

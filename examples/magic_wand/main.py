@@ -4,25 +4,20 @@ Copy to the board with the gesture model in ROMFS (/rom/gesture.tflite, /rom/ges
 see README.md.
 """
 
-import json
 from array import array
 
 import tinyml
 import tinyml.board as board
 import tinyml.trigger as trigger
 from tinyml import Pipeline, Window
-from tinyml.features import motion_features
 
-with open("/rom/gesture.json") as f:
-    meta = json.load(f)
-labels = meta["labels"]
-prep = meta["preprocessing"]
-samples = prep["window"]
-shift = prep["params"]["shift"]
-model = tinyml.Model("/rom/gesture.tflite")
+# The model with its sidecar: labels, sample rate, window, feature parameters.
+gesture = tinyml.load("/rom/gesture.tflite")
+labels = gesture.labels
+samples = gesture.window
 
 RANGE_G = 4
-imu = board.imu(rate=prep["sample_rate_hz"], range=RANGE_G)
+imu = board.imu(rate=gesture.rate, range=RANGE_G)
 # The chip watches for movement while the MCU sleeps; its INT pin wakes the board. 50 ms
 # over 0.3 g in a row: a gesture moves the hand that long, a knock or a twitch does not.
 moved = trigger.Motion(imu, threshold=0.3, duration_ms=50)
@@ -34,7 +29,7 @@ def gesture_features(view, out):
     # IMU counts at +-RANGE_G -> milli-g, the unit the model was trained on
     for i in range(len(view)):
         milli_g[i] = view[i] * (1000 * RANGE_G) >> 15
-    motion_features(milli_g, out, shift)
+    gesture.features(milli_g, out)
 
 
 def show(scores):
@@ -50,7 +45,7 @@ def show(scores):
 Pipeline(
     imu,
     Window(samples, channels=3, hop=samples * 3 // 4),
-    model,
+    gesture.model,
     features=gesture_features,
     feature_buffer=inputs,
     quantize=False,

@@ -16,10 +16,11 @@ from pathlib import Path
 import numpy as np
 
 from host.errors import CommandError
+from host.features import pure
 
-# Features are int8 values; the model sees them times 2**-6, so the converter's input
-# quantization (scale 1/64, zero point 0) makes the int8 input tensor equal the features.
-INPUT_SCALE = 1.0 / 64
+# Features are int8 values; the model sees them times 2**-INPUT_SCALE_LOG2, so the converter's
+# input quantization (that scale, zero point 0) makes the int8 input tensor equal the features.
+INPUT_SCALE = 2.0**-pure.INPUT_SCALE_LOG2
 
 
 @dataclass
@@ -34,7 +35,8 @@ class Dataset:
     y_val: np.ndarray
     x_test: np.ndarray
     y_test: np.ndarray
-    preprocessing: dict
+    # the sidecar's "features" (host.features.sidecar_entry); None: the input is values
+    features: dict | None
     # extra inputs for the representative dataset, e.g. the int8 extremes that pin the scale
     calibration_extra: np.ndarray | None = None
     # how the board turns outputs into events: {"function": "tinyml....", "params": {...}}

@@ -6,11 +6,15 @@ import hashlib
 
 import numpy as np
 
+from host.errors import CommandError
+from host.features import device_module, pure
 from host.tflite_model import measure_arena, read_model
-from host.train.data import Dataset
+from host.train.data import INPUT_SCALE, Dataset
 from host.train.evaluate import run_tflm
 
 REFERENCE_PAIRS = 6
+# the version the board's tinyml.sidecar reads
+SCHEMA = device_module("sidecar").SCHEMA
 
 
 def tensor_entry(tensor) -> dict:
@@ -39,13 +43,24 @@ def reference_pairs(model: bytes, dataset: Dataset) -> list[dict]:
 def build(name: str, model: bytes, dataset: Dataset, metrics: dict, training: dict) -> dict:
     """Every sidecar key, measured from the model bytes themselves."""
     info = read_model(model)
+    inputs = [tensor_entry(info.tensors[i]) for i in info.inputs]
+    if dataset.features is not None and (inputs[0]["scale"], inputs[0]["zero_point"]) != (
+        INPUT_SCALE,
+        0,
+    ):
+        # the board copies the int8 features into the input tensor as they are
+        raise CommandError(
+            f"{name}: the converter quantized the features with scale {inputs[0]['scale']}"
+            f" and zero point {inputs[0]['zero_point']}, not 2**-{pure.INPUT_SCALE_LOG2} and 0"
+        )
     sidecar = {
+        "schema": SCHEMA,
         "name": name,
         "task": dataset.task,
         "labels": dataset.labels,
-        "inputs": [tensor_entry(info.tensors[i]) for i in info.inputs],
+        "inputs": inputs,
         "outputs": [tensor_entry(info.tensors[i]) for i in info.outputs],
-        "preprocessing": dataset.preprocessing,
+        "features": dataset.features,
         "ops": [{"name": op, "version": version} for op, version in sorted(info.op_counts)],
         "arena_bytes": measure_arena(model),
         "flash_bytes": len(model),
@@ -59,6 +74,8 @@ def build(name: str, model: bytes, dataset: Dataset, metrics: dict, training: di
     if dataset.postprocessing is not None:
         sidecar["postprocessing"] = dataset.postprocessing
     if dataset.task == "anomaly":
+        # how tinyml.sidecar's Bundle.score computes the score that `threshold` applies to
+        sidecar["score"] = "mean_squared_error"
         # the board compares its own (tflite-micro) scores, so its threshold is the one chosen
         # on those scores
         sidecar["threshold"] = metrics["tflm"]["threshold"]

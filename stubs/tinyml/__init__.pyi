@@ -14,6 +14,7 @@ from tinyml import model as model
 from tinyml import pipeline as pipeline
 from tinyml import power as power
 from tinyml import sensors as sensors
+from tinyml import sidecar as sidecar
 from tinyml import trigger as trigger
 from tinyml import window as window
 from tinyml.model import Model as Model
@@ -21,4 +22,5 @@ from tinyml.model import Tensor as Tensor
 from tinyml.model import ops as ops
 from tinyml.model import version as version
 from tinyml.pipeline import Pipeline as Pipeline
+from tinyml.sidecar import load as load
 from tinyml.window import Window as Window

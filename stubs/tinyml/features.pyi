@@ -11,6 +11,12 @@ from typing_extensions import Buffer
 
 KEYWORD_RATE: int
 """Keyword audio: 16000 Hz."""
+KEYWORD_FRAME_LOG2: int
+"""Keyword frames of 2**9 = 512 samples (32 ms)."""
+KEYWORD_HOP: int
+"""A keyword frame every 320 samples (20 ms)."""
+KEYWORD_OFFSET: int
+"""Subtracted from the keyword band energies (in 1.5 dB steps): 96."""
 KEYWORD_FRAMES: int
 """Frames of 1 s of keyword audio: 49."""
 KEYWORD_EDGES: tuple[int, ...]
@@ -21,8 +27,18 @@ VIBRATION_RATE: int
 """Vibration samples: 4000 Hz."""
 VIBRATION_SAMPLES: int
 """Samples of one vibration window: 1024."""
+VIBRATION_FRAME_LOG2: int
+"""Vibration frames of 2**8 = 256 samples."""
+VIBRATION_OFFSET: int
+"""Subtracted from the vibration band energies: 64."""
 VIBRATION_EDGES: tuple[int, ...]
 """32 linear bands of 62.5 Hz in bins of a 256-point FFT at 4 kHz."""
+MOTION_SHIFT: int
+"""Motion features are milli-g / 2**4."""
+INPUT_SCALE_LOG2: int
+"""Features fill an int8 input tensor of scale 2**-6, zero point 0, as they are."""
+PARAMS: dict[str, tuple[tuple[str, int | tuple[int, ...]], ...]]
+"""The feature functions a sidecar can name, with their parameters (in order) and values."""
 
 class _Tables:
     hann: list[int]
@@ -56,23 +72,23 @@ def py_frame_bands(
 def py_log_spectrogram(
     audio: Ints,
     out: WritableInts,
-    frame_log2: int = 9,
-    hop: int = 320,
+    frame_log2: int = KEYWORD_FRAME_LOG2,
+    hop: int = KEYWORD_HOP,
     edges: Sequence[int] = KEYWORD_EDGES,
-    offset: int = 96,
+    offset: int = KEYWORD_OFFSET,
 ) -> int:
     """Keyword features of int16 `audio` into `out`; returns the number of frames."""
 
 def py_vibration_features(
     samples: Ints,
     out: WritableInts,
-    frame_log2: int = 8,
+    frame_log2: int = VIBRATION_FRAME_LOG2,
     edges: Sequence[int] = VIBRATION_EDGES,
-    offset: int = 64,
+    offset: int = VIBRATION_OFFSET,
 ) -> None:
     """Band energies of consecutive frames of `samples`, averaged over the frames."""
 
-def py_motion_features(samples: Ints, out: WritableInts, shift: int = 4) -> None:
+def py_motion_features(samples: Ints, out: WritableInts, shift: int = MOTION_SHIFT) -> None:
     """Mean-removed x/y/z readings divided by 2**shift, clamped to int8, interleaved."""
 
 def frame_bands(
@@ -90,10 +106,10 @@ def frame_bands(
 def log_spectrogram(
     audio: Buffer,
     out: Buffer,
-    frame_log2: int = 9,
-    hop: int = 320,
+    frame_log2: int = KEYWORD_FRAME_LOG2,
+    hop: int = KEYWORD_HOP,
     edges: Edges = KEYWORD_EDGES,
-    offset: int = 96,
+    offset: int = KEYWORD_OFFSET,
 ) -> int:
     """Keyword features of 1 s of int16 `audio` into `out` (49 x 32 int8); returns the
     number of frames."""
@@ -101,13 +117,13 @@ def log_spectrogram(
 def vibration_features(
     samples: Buffer,
     out: Buffer,
-    frame_log2: int = 8,
+    frame_log2: int = VIBRATION_FRAME_LOG2,
     edges: Edges = VIBRATION_EDGES,
-    offset: int = 64,
+    offset: int = VIBRATION_OFFSET,
 ) -> None:
     """Anomaly features: band energies of consecutive frames, averaged (1024 samples -> 32)."""
 
-def motion_features(samples: Buffer, out: Buffer, shift: int = 4) -> None:
+def motion_features(samples: Buffer, out: Buffer, shift: int = MOTION_SHIFT) -> None:
     """Gesture features: mean-removed x/y/z readings / 2**shift, clamped to int8."""
 
 class Spectrogram:
@@ -117,10 +133,10 @@ class Spectrogram:
     def __init__(
         self,
         frames: int = KEYWORD_FRAMES,
-        frame_log2: int = 9,
-        hop: int = 320,
+        frame_log2: int = KEYWORD_FRAME_LOG2,
+        hop: int = KEYWORD_HOP,
         edges: Edges = KEYWORD_EDGES,
-        offset: int = 96,
+        offset: int = KEYWORD_OFFSET,
     ) -> None:
         """Holds the last `frames` frames."""
     @property

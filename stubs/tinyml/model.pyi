@@ -19,9 +19,6 @@ def Model(
     to fit; `verify`: refuse a file whose sha256 is not its sidecar's; `profile`: time each
     operator (model.profile())."""
 
-def sidecar_path(path: str) -> str:
-    """NAME.json for the model NAME.tflite."""
-
 def verified(path: str) -> tuple[Buffer, dict[str, Any]]:
     """(the model's bytes or its in-place ROM file, its sidecar) once the sha256 matches,
     else ValueError."""

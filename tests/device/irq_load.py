@@ -12,14 +12,12 @@ of the edges driven.
 """
 
 import gc
-import json
 import time
 
 import tinyml
 import tinyml.trigger as trigger
 from machine import Pin
 from tinyml import Pipeline, Window
-from tinyml.features import Spectrogram
 from tinyml.sensors import Replay
 
 PULSE_PIN = 2
@@ -28,26 +26,18 @@ SECONDS = 3
 
 
 def main():
-    with open("/rom/keyword.json") as f:
-        prep = json.load(f)["preprocessing"]
-    params = prep["params"]
-    edges = tuple(params["edges"])
-    model = tinyml.Model("/rom/keyword.tflite")
+    keyword = tinyml.load("/rom/keyword.tflite")
     ready = Pin(READY_PIN, Pin.OUT, value=0)
     pulses = trigger.PinEdge(Pin(PULSE_PIN, Pin.IN), edge="rising")
-
-    spectrogram = Spectrogram(
-        prep["frames"], params["frame_log2"], params["hop"], edges, params["offset"]
-    )
 
     def ignore(scores):
         pass
 
     pipe = Pipeline(
-        Replay("/rom/speech.wav", fifo=prep["samples"] // 4),
-        Window(prep["samples"], hop=12 * params["hop"]),
-        model,
-        features=spectrogram,
+        Replay("/rom/speech.wav", fifo=keyword.window // 4),
+        Window(keyword.window, hop=12 * keyword.params["hop"]),
+        keyword.model,
+        features=keyword.spectrogram(),
         quantize=False,
         on_result=ignore,
         trigger=pulses,

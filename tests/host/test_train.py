@@ -16,17 +16,19 @@ import numpy as np
 import pytest
 
 from host.errors import CommandError
-from host.tflite_model import measure_arena, model_ops, read_model
+from host.features import pure
+from host.tflite_model import NUMPY_TYPES, measure_arena, model_ops, read_model, run_micro
 from host.train import train
+from host.train.sidecar import SCHEMA
 
 REPO = Path(__file__).resolve().parents[2]
 slow = pytest.mark.slow  # trains models (the first run; later runs hit the model cache)
 REQUIRED_KEYS = (
+    "schema",
     "task",
     "labels",
     "inputs",
     "outputs",
-    "preprocessing",
     "ops",
     "arena_bytes",
     "flash_bytes",
@@ -95,11 +97,11 @@ def test_recipe_meets_its_bar(models, recipe):
 @slow
 @pytest.mark.parametrize("recipe", list(BARS))
 def test_sidecar_contract(models, recipe):
-    from tflite_micro.python.tflite_micro import runtime
-
     model, sidecar = _load(models, recipe)
     for key in REQUIRED_KEYS:
         assert sidecar.get(key) not in (None, [], {}, ""), key
+    # null for a model whose input is a value (the sine model's x), not features
+    assert "features" in sidecar and (sidecar["features"] is None) == (recipe == "sine")
     assert sidecar["sha256"] == hashlib.sha256(model).hexdigest()
     assert [(op["name"], op["version"]) for op in sidecar["ops"]] == model_ops(
         models / f"{recipe}.tflite"
@@ -119,23 +121,35 @@ def test_sidecar_contract(models, recipe):
             )
     # every reference pair is reproduced by the tflite-micro runtime
     assert len(sidecar["reference"]) >= 4
-    interpreter = runtime.Interpreter.from_bytes(model, arena_size=sidecar["arena_bytes"])
-    detail = interpreter.get_input_details(0)
-    for pair in sidecar["reference"]:
-        data = np.frombuffer(bytes.fromhex(pair["input"][0]), dtype=detail["dtype"])
-        interpreter.set_input(data.reshape(detail["shape"]), 0)
-        interpreter.invoke()
-        assert interpreter.get_output(0).tobytes().hex() == pair["output"][0]
+    tensor = info.tensors[info.inputs[0]]
+    inputs = [
+        [
+            np.frombuffer(bytes.fromhex(pair["input"][0]), NUMPY_TYPES[tensor.dtype]).reshape(
+                tensor.shape
+            )
+        ]
+        for pair in sidecar["reference"]
+    ]
+    outputs = run_micro(model, inputs, arena=sidecar["arena_bytes"])
+    assert [out.tobytes().hex() for (out,) in outputs] == [
+        pair["output"][0] for pair in sidecar["reference"]
+    ]
 
 
 @slow
 @pytest.mark.parametrize("recipe", ["gesture", "keyword", "anomaly"])
 def test_features_are_the_input_tensor(models, recipe):
-    """Scale 1/64 and zero point 0: the board copies its int8 features into the tensor."""
+    """Scale 2**-6 and zero point 0: the board copies its int8 features into the tensor; the
+    sidecar names the feature function with the parameters of tinyml.features' table."""
     _, sidecar = _load(models, recipe)
-    assert sidecar["inputs"][0]["scale"] == 1 / 64
+    assert sidecar["schema"] == SCHEMA
+    assert sidecar["inputs"][0]["scale"] == 2.0**-pure.INPUT_SCALE_LOG2 == 1 / 64
     assert sidecar["inputs"][0]["zero_point"] == 0
-    assert sidecar["preprocessing"]["function"].startswith("tinyml.features.")
+    spec = sidecar["features"]
+    table = {
+        name: list(v) if isinstance(v, tuple) else v for name, v in pure.PARAMS[spec["function"]]
+    }
+    assert spec["params"] == table
 
 
 @slow

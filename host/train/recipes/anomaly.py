@@ -135,21 +135,9 @@ def make_dataset(
         labels=["healthy", "anomaly"],
         **arrays,
         calibration_extra=datasets.int8_extremes((bands,)),
-        preprocessing={
-            "function": "tinyml.features.vibration_features",
-            "params": {
-                "frame_log2": 8,
-                "offset": 64,
-                "edges": list(features.pure.VIBRATION_EDGES),
-            },
-            "sample_rate_hz": RATE,
-            "samples": SAMPLES,
-            "sample_unit": "milli-g, int",
-            "input": "the int8 features are the input tensor as they are (scale 1/64, zero "
-            "point 0)",
-            "score": "mean over the features of (dequantized output - features / 64) ** 2; "
-            "anomaly when score > threshold",
-        },
+        features=features.sidecar_entry(
+            "vibration_features", rate=RATE, window=SAMPLES, channels=1, unit="milli-g"
+        ),
     )
 
 

@@ -141,17 +141,9 @@ def _dataset(task: str, labels: list[str], parts: dict) -> Dataset:
         labels=labels,
         **arrays,
         calibration_extra=datasets.int8_extremes((WINDOW * 3,)),
-        preprocessing={
-            "function": "tinyml.features.motion_features",
-            "params": {"shift": 4},
-            "sample_rate_hz": RATE,
-            "window": WINDOW,
-            "channels": ["x", "y", "z"],
-            "sample_unit": "milli-g, int",
-            "layout": "interleaved x, y, z; oldest sample first",
-            "input": "the int8 features are the input tensor as they are (scale 1/64, zero "
-            "point 0)",
-        },
+        features=features.sidecar_entry(
+            "motion_features", rate=RATE, window=WINDOW, channels=3, unit="milli-g"
+        ),
     )
 
 

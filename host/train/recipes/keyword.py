@@ -202,23 +202,9 @@ def make_dataset(
         x_test=inputs[test],
         y_test=onehot[test],
         calibration_extra=datasets.int8_extremes((features.pure.KEYWORD_FEATURES,)),
-        preprocessing={
-            "function": "tinyml.features.log_spectrogram",
-            "params": {
-                "frame_log2": 9,
-                "hop": 320,
-                "offset": 96,
-                "edges": list(features.pure.KEYWORD_EDGES),
-            },
-            "sample_rate_hz": RATE,
-            "samples": RATE,
-            "sample_unit": "int16 PCM, mono",
-            "frames": features.pure.KEYWORD_FRAMES,
-            "bands": len(features.pure.KEYWORD_EDGES) - 1,
-            "layout": "frame-major: frame 0 bands 0..31, then frame 1, ...",
-            "input": "the int8 features are the input tensor as they are (scale 1/64, zero "
-            "point 0)",
-        },
+        features=features.sidecar_entry(
+            "log_spectrogram", rate=RATE, window=RATE, channels=1, unit="pcm16"
+        ),
         postprocessing={"function": "tinyml.commands.Commands", "params": COMMANDS},
     )
 

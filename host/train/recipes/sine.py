@@ -33,12 +33,8 @@ def make_dataset(rng: np.random.Generator, data_dir=None, task: str = TASK) -> D
         y_val=y_val,
         x_test=x_test,
         y_test=np.sin(x_test).astype(np.float32),
-        preprocessing={
-            "function": None,
-            "input": "x in radians, 0 <= x <= 2*pi, as a float; quantize with the "
-            "input's scale and zero point",
-            "output": "sin(x), dequantized with the output's scale and zero point",
-        },
+        # x in radians, 0 <= x <= 2*pi: a value to quantize, not features
+        features=None,
     )
 
 
