@@ -2,6 +2,12 @@
 
 TFLM is compiled by its own Makefile once per (pin, target, flags) into the cache; the
 firmware is rebuilt by MicroPython's make only when one of its inputs changed.
+
+The CLI parses its arguments and calls `build`, which scripts and tests call directly:
+
+    from host.build import build
+    result = build("rpi_pico", ops_from=[Path("models/sine.tflite")])   # -> BuildResult
+    print(result.firmware.path, result.sizes.firmware)
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from pathlib import Path
 from host import __version__, esp32_toolchain, ops, paths, sizes, sources, toolchains
 from host.boards import Board, load_board
 from host.errors import CommandError
+from host.sizes import FirmwareSizes
 
 TFLM_MAKE_DIR = Path("tensorflow/lite/micro/tools/make")
 TFLM_MAKEFILE = str(TFLM_MAKE_DIR / "Makefile")
@@ -31,6 +38,8 @@ JOBS = str(os.cpu_count() or 2)
 
 @dataclass(frozen=True)
 class Firmware:
+    """A board's built firmware."""
+
     board: Board
     path: Path  # the unix executable, or the firmware ELF
     build_dir: Path
@@ -437,6 +446,8 @@ def firmware(
     `reference_kernels`, TFLM's reference kernels replace the board's optimized ones (to
     measure what those are worth: `host bench --compare-kernels`)."""
     board = load_board(board_id)
+    if asan and board.is_cross:
+        raise CommandError("--asan is for the simulator (--board unix) only")
     if reference_kernels:
         board = replace(board, tflm=replace(board.tflm, kernels=None))
     ops_from = [Path(p).resolve() for p in ops_from or []]
@@ -522,7 +533,7 @@ def firmware(
     return fw
 
 
-def firmware_sizes(fw: Firmware) -> sizes.FirmwareSizes:
+def firmware_sizes(fw: Firmware) -> FirmwareSizes:
     """Where the firmware's flash and RAM go (boards with flash: the linker's map)."""
     if fw.board.port == "esp32":
         mp = fw.build_dir / "mp"
@@ -541,6 +552,27 @@ def firmware_sizes(fw: Firmware) -> sizes.FirmwareSizes:
         if len(fields) == 3
     }
     return sizes.firmware_sizes(fw.board, elf.with_suffix(".elf.map"), symbols)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What `build` made: the firmware and, for a board with flash, where its flash and RAM
+    go."""
+
+    firmware: Firmware
+    sizes: FirmwareSizes | None  # None: a board without flash (the simulator)
+
+
+def build(board_id: str, *, ops_from: list[Path] | None = None, asan: bool = False) -> BuildResult:
+    """Build the MicroPython firmware for `board_id` (a folder of boards/) with the _tflm
+    module and the frozen tinyml package, or reuse it when none of its inputs changed.
+
+    `ops_from` (.tflite files) registers only the operators those models use, for a smaller
+    firmware; the default is every operator TFLM has. `asan` builds the simulator with
+    AddressSanitizer. An unknown board, a firmware that does not fit the board's flash or a
+    failed build step raises CommandError."""
+    fw = firmware(board_id, ops_from=ops_from, asan=asan)
+    return BuildResult(fw, firmware_sizes(fw) if fw.board.flash_bytes else None)
 
 
 def _check_fits(fw: Firmware) -> None:
@@ -762,11 +794,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    board = load_board(args.board)
-    if args.asan and board.is_cross:
-        raise CommandError("--asan is for the simulator (--board unix) only")
-    fw = firmware(args.board, ops_from=args.ops_from, asan=args.asan)
-    print(f"{fw.path} ({fw.path.stat().st_size:,} bytes)")
-    if board.flash_bytes:
-        print(sizes.size_table(firmware_sizes(fw)))
+    result = build(args.board, ops_from=args.ops_from, asan=args.asan)
+    path = result.firmware.path
+    print(f"{path} ({path.stat().st_size:,} bytes)")
+    if result.sizes:
+        print(sizes.size_table(result.sizes))
     return 0

@@ -11,9 +11,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from host import build
-from host import run as run_command
+from host.build import build
 from host.errors import CommandError
+from host.run import run_script
 
 DEMO_SCRIPT = Path(__file__).resolve().parent / "device_scripts" / "sine_demo.py"
 
@@ -34,11 +34,9 @@ def run(args: argparse.Namespace) -> int:
         )
         train("sine", models)
         print(f"2/3 building the firmware for {args.board}", file=sys.stderr, flush=True)
-        firmware = build.firmware(args.board)
+        firmware = build(args.board).firmware
         print("3/3 running the model on the board", file=sys.stderr, flush=True)
-        result = run_command.run_script(
-            args.board, DEMO_SCRIPT, rom_dir=models, echo=True, firmware=firmware
-        )
+        result = run_script(args.board, DEMO_SCRIPT, rom_dir=models, echo=True, firmware=firmware)
     if result.returncode != 0 or "AGREE" not in result.output.split():
         raise CommandError("the model's predictions do not agree with sin(x)")
     return 0

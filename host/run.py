@@ -5,6 +5,12 @@ script with DIR's ROMFS image mounted at /rom and FILE replayed as sensors; an e
 real board gets the image and the script over its serial port with mpremote. The emulated
 Pico plays FILE into its emulated sensors; the QEMU boards, which have none, find FILE in
 their image (boards.ROM_RECORDING) and replay it as the simulator does.
+
+The CLI parses its arguments and calls `run_script`, which scripts and tests call directly:
+
+    from host.run import run_script
+    result = run_script("unix", Path("main.py"), rom_dir=Path("models"))   # -> RunResult
+    print(result.returncode, result.output)
 """
 
 from __future__ import annotations
@@ -31,7 +37,16 @@ def run_script(
     firmware: build.Firmware | None = None,
     port: str | None = None,
 ) -> RunResult:
-    """Run `script` on the board and return its exit status and everything it printed."""
+    """Run the MicroPython file `script` on the board `board_id` (a folder of boards/) and
+    return how it ended and everything it printed; `echo` also streams that to stdout.
+
+    `rom_dir` is packed into a ROMFS image mounted at /rom; `data` (a CSV or WAV recording)
+    is replayed as the board's sensors where the board can (the simulator, the QEMU boards,
+    the emulated Pico). `port` reaches a real board on that serial port; otherwise the board
+    is emulated, with `firmware` (default: built by `host.build.firmware`). `icount` counts
+    instructions on QEMU boards. A missing file, a recording for a board that cannot replay
+    it, a crash of the simulator or a run longer than `timeout` seconds raises CommandError;
+    a script that raises ends with a nonzero returncode."""
     script = Path(script).resolve()
     if not script.is_file():
         raise CommandError(f"no such script: {script}")

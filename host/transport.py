@@ -36,8 +36,10 @@ BOOT_TIMEOUT = 60
 
 @dataclass(frozen=True)
 class RunResult:
-    returncode: int
-    output: str
+    """How a script on a board ended and what it printed."""
+
+    returncode: int  # 0: the script ran to its end; otherwise it raised
+    output: str  # everything it printed (stdout and stderr), a traceback included
 
 
 def stream(proc: subprocess.Popen, echo: bool, timeout: float | None) -> str:

@@ -10,9 +10,21 @@ from host import cli, transport
 from host.boards import load_board
 from host.build import Firmware
 from host.errors import CommandError
-from host.run import run_script
+from host.run import RunResult, run_script
 
 CRASH = "import uctypes\nprint('before')\nuctypes.bytearray_at(0, 8)[0] = 1\n"
+
+
+def test_library_call_returns_the_status_and_output(simulator, tmp_path: Path) -> None:
+    """`run_script`, the library under `host run`: 0 and the output for a script that ends,
+    nonzero and the traceback for one that raises."""
+    script = tmp_path / "ends.py"
+    script.write_text("print('hello', 6 * 7)\n")
+    assert run_script("unix", script, firmware=simulator) == RunResult(0, "hello 42\n")
+    script.write_text("print('before')\nraise ValueError('on purpose')\n")
+    result = run_script("unix", script, firmware=simulator)
+    assert result.returncode != 0
+    assert result.output.startswith("before\n") and "ValueError: on purpose" in result.output
 
 
 def test_a_crash_is_reported_as_a_crash_with_its_signal(simulator, tmp_path: Path, capsys) -> None:

@@ -187,6 +187,10 @@ def _train(args: argparse.Namespace) -> TrainResult:
         f"{len(dataset.x_test)} test examples"
     )
     tf, keras = _import_tensorflow(args.verbose)
+    # Keras numbers layers per process (dense, dense_1, ...) and the names end up in the
+    # model's tensors: start each training afresh, so a second call in one process gives the
+    # same bytes as the first.
+    keras.backend.clear_session()
     keras.utils.set_random_seed(args.seed)
     tf.config.experimental.enable_op_determinism()
 

@@ -1,6 +1,6 @@
-"""`host train`: every recipe meets its bar, the sidecar keeps its promises, bad input is a
-one-line error. Trained models are cached (keyed by arguments and code), so only the first run
-after a change trains."""
+"""`host train` and `train`, the library call under it: every recipe meets its bar, the sidecar
+keeps its promises, bad input is a one-line error. Trained models are cached (keyed by arguments
+and code), so only the first run after a change trains."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import pytest
 from host.errors import CommandError
 from host.features import pure
 from host.tflite_model import NUMPY_TYPES, measure_arena, model_ops, read_model, run_micro
-from host.train import train
+from host.train import DISTILL_DEFAULT, train
 from host.train.sidecar import SCHEMA
 
 REPO = Path(__file__).resolve().parents[2]
@@ -47,25 +47,12 @@ BARS = {
 }
 
 
-def host(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        [sys.executable, "-m", "host", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if check and result.returncode != 0:
-        raise AssertionError(f"host {' '.join(args)} failed:\n{result.stderr[-3000:]}")
-    return result
-
-
 @pytest.fixture(scope="module")
 def models(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("models")
     for recipe in BARS:
         if _available(recipe):
-            host("train", recipe, "-o", str(out))
+            train(recipe, out)
     return out
 
 
@@ -160,38 +147,18 @@ def test_anomaly_threshold(models):
 
 @slow
 def test_same_seed_same_bytes(tmp_path):
-    for run in ("a", "b"):
-        host(
-            "train",
-            "sine",
-            "--epochs",
-            "3",
-            "--seed",
-            "7",
-            "--no-cache",
-            "-o",
-            str(tmp_path / run),
-        )
-    first, second = (tmp_path / run / "sine.tflite" for run in ("a", "b"))
+    first, second = (
+        train("sine", tmp_path / run, epochs=3, seed=7, no_cache=True).model for run in "ab"
+    )
     assert first.read_bytes() == second.read_bytes()
 
 
 @slow
 def test_shrinking_steps(tmp_path):
     """--prune reaches its sparsity; --qat and --distill run and report their effect."""
-    host(
-        "train",
-        "sine",
-        "--epochs",
-        "20",
-        "--prune",
-        "0.5",
-        "--qat",
-        "--distill",
-        "-o",
-        str(tmp_path),
-    )
-    sidecar = json.loads((tmp_path / "sine.json").read_text())
+    sidecar = train(
+        "sine", tmp_path, epochs=20, prune=0.5, qat=True, distill=DISTILL_DEFAULT
+    ).document
     assert sidecar["metrics"]["sparsity"] >= 0.5
     steps = [step["step"] for step in sidecar["training"]["shrinking"]]
     assert steps == [
@@ -205,27 +172,16 @@ def test_shrinking_steps(tmp_path):
 
 @slow
 def test_float_int16x8_and_teacher_file(tmp_path):
-    host("train", "sine", "--epochs", "3", "--float", "-o", str(tmp_path / "f"))
-    host("train", "sine", "--epochs", "3", "--int16x8", "-o", str(tmp_path / "i"))
-    floats = json.loads((tmp_path / "f" / "sine.json").read_text())
-    int16 = json.loads((tmp_path / "i" / "sine.json").read_text())
-    assert floats["inputs"][0]["dtype"] == "float32" and "int8" not in floats["metrics"]
+    floats = train("sine", tmp_path / "f", epochs=3, mode="float")
+    int16 = train("sine", tmp_path / "i", epochs=3, mode="int16x8").document
+    assert floats.document["inputs"][0]["dtype"] == "float32"
+    assert "int8" not in floats.document["metrics"]
     assert int16["inputs"][0]["dtype"] == "int16" and "int16x8" in int16["metrics"]
     # a teacher given as a file: the float model above
-    host(
-        "train",
-        "sine",
-        "--epochs",
-        "3",
-        "--distill",
-        str(tmp_path / "f" / "sine.tflite"),
-        "-o",
-        str(tmp_path / "d"),
-    )
-    taught = json.loads((tmp_path / "d" / "sine.json").read_text())
+    taught = train("sine", tmp_path / "d", epochs=3, distill=str(floats.model)).document
     teacher = taught["training"]["shrinking"][0]
     assert teacher["step"] == "distillation teacher" and teacher["params"] == 321
-    assert teacher["teacher"] == pytest.approx(floats["metrics"]["tflm"]["mae"], abs=1e-3)
+    assert teacher["teacher"] == pytest.approx(floats.document["metrics"]["tflm"]["mae"], abs=1e-3)
 
 
 def _gesture_folder(root: Path, labels: list[str], per_label: int) -> None:
@@ -241,27 +197,20 @@ def _gesture_folder(root: Path, labels: list[str], per_label: int) -> None:
 
 
 @slow
-def test_custom_csv_folder(tmp_path):
+def test_custom_csv_folder(tmp_path, capsys):
     _gesture_folder(tmp_path / "moves", ["idle", "punch", "shake"], 20)
-    result = host(
-        "train",
-        "--data",
-        str(tmp_path / "moves"),
-        "--task",
-        "classify",
-        "--epochs",
-        "15",
-        "-o",
-        str(tmp_path / "out"),
-    )
-    sidecar = json.loads((tmp_path / "out" / "moves.json").read_text())
-    assert sidecar["labels"] == ["idle", "punch", "shake"]
-    assert sidecar["metrics"]["int8"]["accuracy"] >= 0.8
-    assert "moves:" in result.stdout
+    result = train(None, tmp_path / "out", data=tmp_path / "moves", task="classify", epochs=15)
+    assert result.sidecar == tmp_path / "out" / "moves.json"
+    assert result.document["labels"] == ["idle", "punch", "shake"]
+    assert result.document["metrics"]["int8"]["accuracy"] >= 0.8
+    assert "moves:" in capsys.readouterr().out
 
 
 def _error(*args: str) -> str:
-    result = host(*args, check=False)
+    """The error `host ARGS` ends with: exit status 1, one `host: ` line, no traceback."""
+    result = subprocess.run(
+        [sys.executable, "-m", "host", *args], cwd=REPO, capture_output=True, text=True
+    )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     # progress lines may come first; the error is the last line
