@@ -514,12 +514,7 @@ size_t tflm_arena_minimum(void) {
            sizeof(tflite::MicroAllocator) + 4 * tflite::MicroArenaBufferAlignment();
 }
 
-const char *tflm_create(void *storage, const uint8_t *model_data, uint8_t *arena, size_t arena_size) {
-    return tflm_create_profiled(storage, model_data, arena, arena_size, nullptr);
-}
-
-const char *tflm_create_profiled(void *storage, const uint8_t *model_data, uint8_t *arena, size_t arena_size,
-    void *profiler) {
+const char *tflm_create(void *storage, const uint8_t *model_data, uint8_t *arena, size_t arena_size, void *profiler) {
     clear_log();
     const tflite::Model *model = tflite::GetModel(model_data);
     tflite::MicroAllocator *allocator = tflite::MicroAllocator::Create(arena, arena_size);
