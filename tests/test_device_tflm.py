@@ -34,6 +34,11 @@ def test_bad_input(device_board, zoo, tmp_path):
     device_rom.check_badinput(run_on_board(device_board, "badinput.py", tmp_path), zoo, names)
 
 
+def test_a_kernel_abort_closes_the_model(device_board, tmp_path):
+    device_rom.write_kernel_abort_rom(tmp_path)
+    device_rom.check_kernel_abort(run_on_board(device_board, "kernel_abort.py", tmp_path))
+
+
 # A library whose getenv() calls abort() for one name: an abort outside TFLM, in a shared library,
 # that a script can cause (os.getenv).
 ABORTING_GETENV = r"""

@@ -771,8 +771,11 @@ static void model_print(const mp_print_t *print, mp_obj_t self_in, mp_print_kind
         (unsigned)self->arena_used, (unsigned)self->arena_size);
 }
 
+static mp_obj_t model_close(mp_obj_t self_in);
+
 // The model's interpreter invoked (or, with `reset`, reset) as a TFLM call (runtime_hooks.h).
-static const char *model_run(tflm_model_obj_t *self, bool reset) {
+// Never inlined: the call must be in a frame below model_run's nlr_push.
+static MP_NOINLINE const char *model_call(tflm_model_obj_t *self, bool reset) {
     nlr_jump_callback_node_t call;
     tinyml_tflm_begin(&call);
     const char *error;
@@ -785,6 +788,25 @@ static const char *model_run(tflm_model_obj_t *self, bool reset) {
     }
     tinyml_tflm_end();
     return error;
+}
+
+// Runs model_call. A kernel that gives up inside it (TFLM's abort() or a failed assertion,
+// raised as a RuntimeError by runtime_hooks.c) leaves the interpreter in the middle of an
+// operator, which TFLM never goes back to: the model is closed, and the exception says so.
+static const char *model_run(tflm_model_obj_t *self, bool reset) {
+    nlr_buf_t nlr;
+    if (nlr_push(&nlr) == 0) {
+        const char *error = model_call(self, reset);
+        nlr_pop();
+        return error;
+    }
+    mp_obj_t exc = MP_OBJ_FROM_PTR(nlr.ret_val);
+    if (!mp_obj_exception_match(exc, MP_OBJ_FROM_PTR(&mp_type_RuntimeError))) {
+        nlr_jump(nlr.ret_val);
+    }
+    model_close(MP_OBJ_FROM_PTR(self));
+    mp_raise_msg_varg(&mp_type_RuntimeError, MP_ERROR_TEXT("%s; the model was closed"),
+        mp_obj_str_get_str(mp_obj_exception_get_value(exc)));
 }
 
 static mp_obj_t model_invoke(mp_obj_t self_in) {

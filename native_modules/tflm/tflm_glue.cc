@@ -312,8 +312,8 @@ class OpProfiler : public tflite::MicroProfilerInterface {
         }
     }
 
-    // Before each invoke: a failed invoke (or TFLM's abort, raised as a Python exception
-    // through the kernel) may have left an operator open.
+    // Before each invoke: an exception that interrupted the last one (Ctrl-C, which on the
+    // unix port jumps out of TFLM) may have left an operator open.
     void StartInvoke() {
         next_ = 0;
         depth_ = 0;
