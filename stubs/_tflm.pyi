@@ -66,7 +66,8 @@ class Model:
     def ops(self) -> tuple[tuple[str, int], ...]:
         """The model's (operator, version) pairs."""
     def invoke(self) -> None:
-        """Run the model; allocates nothing."""
+        """Run the model; allocates nothing. A kernel that gives up raises RuntimeError and
+        closes the model."""
     def reset(self) -> None:
         """Put variable tensors and resource variables back as before the first invoke."""
     def benchmark(self, n: int, /) -> int:

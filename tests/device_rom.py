@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import flatbuffers
 import numpy as np
 from malformed import malformed_models, may_load
-from zoo import ZooModel, zoo_model
+from zoo import ZooModel, schema, zoo_model
 
 DEVICE_TESTS = Path(__file__).resolve().parent / "device"
 
@@ -238,3 +239,70 @@ def check_zerocopy(output: str, zoo: list[ZooModel]) -> None:
     (out,) = _lines(output, "OUT")
     assert out[:3] == ["big", "0", "0"], f"unexpected output line {out}"
     _assert_outputs_equal("big model", big.outputs[0], out[3], big.sets[0].expected[0])
+
+
+class _AlignedBufferT(schema.BufferT):
+    """A buffer whose data starts 16-byte aligned in the file, as the converter writes it
+    (schema.fbs asks for it, the generated Python packs byte vectors unaligned): a Cortex-M0+
+    faults reading an int32 constant that is not."""
+
+    def Pack(self, builder):
+        builder.StartVector(1, len(self.data), 16)
+        for byte in reversed(self.data):
+            builder.PrependUint8(byte)
+        data = builder.EndVector()
+        schema.BufferStart(builder)
+        schema.BufferAddData(builder, data)
+        return schema.BufferEnd(builder)
+
+
+def aborting_model() -> bytes:
+    """What TensorFlow converts `tf.raw_ops.BroadcastArgs(s0=s1, s1=tf.constant([5, 7]))` to,
+    for an int32[2] input s1: one BROADCAST_ARGS operator. It runs for the shapes that broadcast
+    with [5, 7] (output [5, 7]); for others, [0, 0], TFLM's kernel aborts inside invoke (a
+    TFLITE_CHECK_EQ, compiled into every build)."""
+    tensors = []
+    for name, buffer in (("s1", 1), ("shape", 2), ("output", 3)):
+        tensor = schema.TensorT()
+        tensor.name, tensor.buffer = name, buffer
+        tensor.shape, tensor.type = [2], schema.TensorType.INT32
+        tensors.append(tensor)
+    op = schema.OperatorT()
+    op.opcodeIndex, op.inputs, op.outputs = 0, [0, 1], [2]
+    graph = schema.SubGraphT()
+    graph.tensors, graph.inputs, graph.outputs, graph.operators = tensors, [0], [2], [op]
+    code = schema.OperatorCodeT()
+    code.builtinCode = schema.BuiltinOperator.BROADCAST_ARGS
+    # The old int8 field holds codes past 127 as this placeholder.
+    code.deprecatedBuiltinCode = schema.BuiltinOperator.PLACEHOLDER_FOR_GREATER_OP_CODES
+    code.version = 1
+    constant = _AlignedBufferT()
+    constant.data = list(np.array([5, 7], "<i4").tobytes())
+    model = schema.ModelT()
+    model.version = 3
+    model.operatorCodes, model.subgraphs = [code], [graph]
+    model.buffers = [schema.BufferT(), schema.BufferT(), constant, schema.BufferT()]
+    builder = flatbuffers.Builder(1024)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
+
+
+def write_kernel_abort_rom(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "abort.tflite").write_bytes(aborting_model())
+
+
+def check_kernel_abort(output: str) -> None:
+    """The model ran for a shape that broadcasts; TFLM's abort in invoke raised a RuntimeError
+    that says the model was closed; the closed model refuses to invoke and has no arena."""
+    _assert_done(output)
+    cases = {f[0]: " ".join(f[1:]) for f in _lines(output, "CASE")}
+    assert cases.get("broadcasts") == "OK", output
+    assert _lines(output, "OUT") == [["5", "7"]], output
+    aborted = cases.get("aborts", "")
+    assert aborted.startswith("RuntimeError TFLM stopped:"), f"the abort raised: {aborted}"
+    assert aborted.endswith("; the model was closed"), f"the abort raised: {aborted}"
+    assert cases.get("after_abort") == "ValueError model is closed", (
+        f"invoke after the abort: {cases.get('after_abort')}"
+    )
+    assert _lines(output, "ARENA") == [["0", "0"]], output

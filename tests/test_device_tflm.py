@@ -6,6 +6,9 @@ tests/device/ on the board with `host run`'s machinery, and checks what the scri
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 from pathlib import Path
 
 import device_rom
@@ -29,6 +32,53 @@ def test_bad_input(device_board, zoo, tmp_path):
     names = device_rom.write_badinput_rom(tmp_path, zoo)
     assert len(names) >= 30
     device_rom.check_badinput(run_on_board(device_board, "badinput.py", tmp_path), zoo, names)
+
+
+def test_a_kernel_abort_closes_the_model(device_board, tmp_path):
+    device_rom.write_kernel_abort_rom(tmp_path)
+    device_rom.check_kernel_abort(run_on_board(device_board, "kernel_abort.py", tmp_path))
+
+
+# A library whose getenv() calls abort() for one name: an abort outside TFLM, in a shared library,
+# that a script can cause (os.getenv).
+ABORTING_GETENV = r"""
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *getenv(const char *name) {
+    if (strcmp(name, "TINYML_TEST_ABORT") == 0) {
+        abort();
+    }
+    char *(*next)(const char *) = (char *(*)(const char *))dlsym(RTLD_NEXT, "getenv");
+    return next(name);
+}
+"""
+
+
+def test_an_abort_outside_tflm_ends_the_simulator(simulator, tmp_path):
+    """Only TFLM's abort() raises, inside a TFLM call: a shared library's stays the C library's
+    and ends the process with SIGABRT, as the library expects, rather than jumping out of the
+    library as a RuntimeError the script could catch."""
+    source = tmp_path / "aborting_getenv.c"
+    source.write_text(ABORTING_GETENV)
+    library = tmp_path / "libaborting_getenv.so"
+    subprocess.run(["gcc", "-shared", "-fPIC", "-o", library, source, "-ldl"], check=True)
+    script = tmp_path / "abort.py"
+    script.write_text(
+        "import os\ntry:\n    os.getenv('TINYML_TEST_ABORT')\n"
+        "except RuntimeError as e:\n    print('caught:', e)\nprint('went on')\n"
+    )
+    result = subprocess.run(
+        [simulator.path, script],
+        env=dict(os.environ, LD_PRELOAD=str(library)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == -signal.SIGABRT, result.stdout + result.stderr
+    assert result.stdout == "", result.stdout
 
 
 def test_allocation(device_board, zoo, tmp_path):

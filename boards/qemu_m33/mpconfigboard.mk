@@ -32,5 +32,3 @@ MICROPY_FLOAT_IMPL = float
 SUPPORTS_HARDWARE_FP_SINGLE = 1
 
 MICROPY_PY_BTREE = 0
-# The qemu port has no C runtime: _tflm supplies the assert/abort hooks TFLM calls.
-TINYML_RUNTIME_HOOKS = 1

@@ -18,5 +18,3 @@ SRC_C += $(BOARD_DIR)/../qemu_common/romfs_partition.c
 MPY_CROSS_FLAGS += -march=armv7emsp
 
 MICROPY_PY_BTREE = 0
-# The qemu port has no C runtime: _tflm supplies the assert/abort hooks TFLM calls.
-TINYML_RUNTIME_HOOKS = 1

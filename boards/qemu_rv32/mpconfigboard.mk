@@ -26,5 +26,3 @@ SRC_C += $(BOARD_DIR)/tls_boot.c $(BOARD_DIR)/../qemu_common/romfs_partition.c
 MPY_CROSS_FLAGS += -march=rv32imc
 
 MICROPY_PY_BTREE = 0
-# _tflm supplies the assert/abort hooks TFLM calls (picolibc's would end the program).
-TINYML_RUNTIME_HOOKS = 1

@@ -9,7 +9,8 @@ target_sources(usermod_tflm INTERFACE
     ${CMAKE_CURRENT_LIST_DIR}/modtflm.c
     # _features: the integer features and the Window of the tinyml package, in C
     ${CMAKE_CURRENT_LIST_DIR}/modfeatures.c
-    # abort/assert raise Python exceptions: the SDK's versions would halt the chip.
+    # TFLM's abort() and failed assertions raise Python exceptions inside a TFLM call made
+    # for Python: see runtime_hooks.c.
     ${CMAKE_CURRENT_LIST_DIR}/runtime_hooks.c
 )
 
@@ -23,7 +24,7 @@ target_compile_definitions(usermod_tflm INTERFACE
 target_link_libraries(usermod_tflm INTERFACE ${TFLM_LIBS})
 
 if(ESP_PLATFORM)
-    # runtime_hooks.c: TFLM's abort() and assert() raise only when Python called them.
+    # ESP-IDF's abort() and assertion failure stay for everything else: the link wraps them.
     target_compile_definitions(usermod_tflm INTERFACE TINYML_WRAP_RUNTIME_HOOKS=1)
     target_link_options(usermod_tflm INTERFACE "-Wl,--wrap=abort" "-Wl,--wrap=__assert_func")
 endif()

@@ -9,10 +9,15 @@ TFLM_MOD_DIR := $(USERMOD_DIR)
 SRC_USERMOD_C += $(TFLM_MOD_DIR)/modtflm.c
 # _features: the integer features and the Window of the tinyml package, in C
 SRC_USERMOD_C += $(TFLM_MOD_DIR)/modfeatures.c
-# abort/assert raise Python exceptions (set by the boards whose C runtime would otherwise end
-# the process or is absent: see runtime_hooks.c).
-ifeq ($(TINYML_RUNTIME_HOOKS),1)
+# TFLM's abort() and failed assertions raise Python exceptions inside a TFLM call made for
+# Python: see runtime_hooks.c.
 SRC_USERMOD_C += $(TFLM_MOD_DIR)/runtime_hooks.c
+# Set by the boards whose C library's abort and assertion failure stay for everything else (the
+# simulator): the link wraps them rather than the firmware replacing them, which on the unix
+# port would replace them for the shared libraries too.
+ifeq ($(TINYML_WRAP_RUNTIME_HOOKS),1)
+CFLAGS_USERMOD += -DTINYML_WRAP_RUNTIME_HOOKS=1
+LDFLAGS_USERMOD += -Wl,--wrap=abort -Wl,--wrap=__assert_fail
 endif
 CFLAGS_USERMOD += -I$(TFLM_MOD_DIR) \
 	-DTINYML_VERSION='"$(TINYML_VERSION)"' -DTINYML_TFLM_PIN='"$(TINYML_TFLM_PIN)"'

@@ -13,6 +13,7 @@
 #include "py/smallint.h"
 #include "py/stream.h"
 
+#include "runtime_hooks.h"
 #include "tflm_glue.h"
 
 #ifndef TINYML_VERSION
@@ -537,8 +538,18 @@ static size_t largest_free_block(void) {
     return info.max_free * MICROPY_BYTES_PER_GC_BLOCK;
 }
 
+// The model's interpreter made in `arena` (reporting to `profiler`, or NULL), as a TFLM call
+// (runtime_hooks.h): TFLM's abort() or a failed assertion inside raises a RuntimeError.
+static const char *model_create(tflm_model_obj_t *self, uint8_t *arena, size_t size, void *profiler) {
+    nlr_jump_callback_node_t call;
+    tinyml_tflm_begin(&call);
+    const char *error = tflm_create(self->storage, self->data, arena, size, profiler);
+    tinyml_tflm_end();
+    return error;
+}
+
 static bool arena_fits(tflm_model_obj_t *self, uint8_t *arena, size_t size) {
-    return tflm_create(self->storage, self->data, arena, size) == NULL;
+    return model_create(self, arena, size, NULL) == NULL;
 }
 
 // The smallest arena (a multiple of ARENA_ALIGN) in which AllocateTensors succeeds, found in
@@ -557,7 +568,7 @@ static size_t measure_arena(tflm_model_obj_t *self, const char **error) {
         *error = "no free heap for a tensor arena";
         return 0;
     }
-    *error = tflm_create(self->storage, self->data, trial, trial_size);
+    *error = model_create(self, trial, trial_size, NULL);
     if (*error != NULL) {
         m_del(uint8_t, trial, trial_size);
         return 0;
@@ -724,7 +735,7 @@ static mp_obj_t model_make_new(const mp_obj_type_t *type, size_t n_args, size_t 
     }
 
     error = self->arena_size < tflm_arena_minimum() ? "arena too small"
-        : tflm_create_profiled(self->storage, self->data, self->arena, self->arena_size, self->profiler);
+        : model_create(self, self->arena, self->arena_size, self->profiler);
     if (error != NULL) {
         if (arena_arg != mp_const_none) {
             // The trial runs below reuse the glue's message buffer: keep this message first.
@@ -760,14 +771,48 @@ static void model_print(const mp_print_t *print, mp_obj_t self_in, mp_print_kind
         (unsigned)self->arena_used, (unsigned)self->arena_size);
 }
 
-static const char *model_run(tflm_model_obj_t *self) {
-    return self->profiler == NULL ? tflm_invoke(self->interp) : tflm_invoke_profiled(self->interp, self->profiler);
+static mp_obj_t model_close(mp_obj_t self_in);
+
+// The model's interpreter invoked (or, with `reset`, reset) as a TFLM call (runtime_hooks.h).
+// Never inlined: the call must be in a frame below model_run's nlr_push.
+static MP_NOINLINE const char *model_call(tflm_model_obj_t *self, bool reset) {
+    nlr_jump_callback_node_t call;
+    tinyml_tflm_begin(&call);
+    const char *error;
+    if (reset) {
+        error = tflm_reset(self->interp);
+    } else if (self->profiler != NULL) {
+        error = tflm_invoke_profiled(self->interp, self->profiler);
+    } else {
+        error = tflm_invoke(self->interp);
+    }
+    tinyml_tflm_end();
+    return error;
+}
+
+// Runs model_call. A kernel that gives up inside it (TFLM's abort() or a failed assertion,
+// raised as a RuntimeError by runtime_hooks.c) leaves the interpreter in the middle of an
+// operator, which TFLM never goes back to: the model is closed, and the exception says so.
+static const char *model_run(tflm_model_obj_t *self, bool reset) {
+    nlr_buf_t nlr;
+    if (nlr_push(&nlr) == 0) {
+        const char *error = model_call(self, reset);
+        nlr_pop();
+        return error;
+    }
+    mp_obj_t exc = MP_OBJ_FROM_PTR(nlr.ret_val);
+    if (!mp_obj_exception_match(exc, MP_OBJ_FROM_PTR(&mp_type_RuntimeError))) {
+        nlr_jump(nlr.ret_val);
+    }
+    model_close(MP_OBJ_FROM_PTR(self));
+    mp_raise_msg_varg(&mp_type_RuntimeError, MP_ERROR_TEXT("%s; the model was closed"),
+        mp_obj_str_get_str(mp_obj_exception_get_value(exc)));
 }
 
 static mp_obj_t model_invoke(mp_obj_t self_in) {
     tflm_model_obj_t *self = MP_OBJ_TO_PTR(self_in);
     check_open(self);
-    const char *error = model_run(self);
+    const char *error = model_run(self, false);
     if (error != NULL) {
         mp_raise_msg_varg(&mp_type_RuntimeError, MP_ERROR_TEXT("%s"), error);
     }
@@ -780,7 +825,7 @@ static MP_DEFINE_CONST_FUN_OBJ_1(model_invoke_obj, model_invoke);
 static mp_obj_t model_reset(mp_obj_t self_in) {
     tflm_model_obj_t *self = MP_OBJ_TO_PTR(self_in);
     check_open(self);
-    const char *error = tflm_reset(self->interp);
+    const char *error = model_run(self, true);
     if (error != NULL) {
         mp_raise_msg_varg(&mp_type_RuntimeError, MP_ERROR_TEXT("%s"), error);
     }
@@ -800,7 +845,7 @@ static mp_obj_t model_benchmark(mp_obj_t self_in, mp_obj_t n_in) {
     const char *error = NULL;
     mp_uint_t start = mp_hal_ticks_us();
     for (mp_int_t i = 0; i < n && error == NULL; i++) {
-        error = model_run(self);
+        error = model_run(self, false);
         if (MP_STATE_THREAD(mp_pending_exception) != MP_OBJ_NULL) {
             break;
         }

@@ -312,8 +312,8 @@ class OpProfiler : public tflite::MicroProfilerInterface {
         }
     }
 
-    // Before each invoke: a failed invoke (or TFLM's abort, raised as a Python exception
-    // through the kernel) may have left an operator open.
+    // Before each invoke: an exception that interrupted the last one (Ctrl-C, which on the
+    // unix port jumps out of TFLM) may have left an operator open.
     void StartInvoke() {
         next_ = 0;
         depth_ = 0;
@@ -514,12 +514,7 @@ size_t tflm_arena_minimum(void) {
            sizeof(tflite::MicroAllocator) + 4 * tflite::MicroArenaBufferAlignment();
 }
 
-const char *tflm_create(void *storage, const uint8_t *model_data, uint8_t *arena, size_t arena_size) {
-    return tflm_create_profiled(storage, model_data, arena, arena_size, nullptr);
-}
-
-const char *tflm_create_profiled(void *storage, const uint8_t *model_data, uint8_t *arena, size_t arena_size,
-    void *profiler) {
+const char *tflm_create(void *storage, const uint8_t *model_data, uint8_t *arena, size_t arena_size, void *profiler) {
     clear_log();
     const tflite::Model *model = tflite::GetModel(model_data);
     tflite::MicroAllocator *allocator = tflite::MicroAllocator::Create(arena, arena_size);

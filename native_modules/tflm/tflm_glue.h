@@ -2,8 +2,9 @@
 //
 // Functions that can fail return NULL on success or a message, and raise no Python exception
 // themselves. The one non-local jump through their C++ frames is a kernel giving up: TFLM's
-// abort or assert, which runtime_hooks.c turns into a Python exception. TFLM is built without
-// C++ exceptions and its frames own nothing that needs unwinding.
+// abort or assert, which runtime_hooks.c turns into a Python exception in the TFLM calls that
+// modtflm.c marks (runtime_hooks.h). TFLM is built without C++ exceptions and its frames own
+// nothing that needs unwinding.
 #ifndef TINYML_TFLM_GLUE_H
 #define TINYML_TFLM_GLUE_H
 
@@ -39,14 +40,12 @@ const char *tflm_missing_op(const uint8_t *model, int *version);
 // dereference a null allocator), so they are refused before TFLM sees them.
 size_t tflm_arena_minimum(void);
 
-// Construct an interpreter in `storage` and allocate its tensors in the arena. It is never
-// destroyed: its destructor only calls kernels' free hooks, which no TFLM kernel has, so the
-// storage and the arena are simply freed (see model_close in modtflm.c).
-const char *tflm_create(void *storage, const uint8_t *model, uint8_t *arena, size_t arena_size);
-// tflm_create with a profiler (from tflm_profiler_init, or NULL) that the interpreter reports
-// every operator's invoke to; it must outlive the interpreter.
-const char *tflm_create_profiled(void *storage, const uint8_t *model, uint8_t *arena, size_t arena_size,
-    void *profiler);
+// Construct an interpreter in `storage` and allocate its tensors in the arena, with a profiler
+// (from tflm_profiler_init, or NULL) that the interpreter reports every operator's invoke to;
+// it must outlive the interpreter. The interpreter is never destroyed: its destructor only
+// calls kernels' free hooks, which no TFLM kernel has, so the storage and the arena are simply
+// freed (see model_close in modtflm.c).
+const char *tflm_create(void *storage, const uint8_t *model, uint8_t *arena, size_t arena_size, void *profiler);
 size_t tflm_arena_used(void *storage);
 const char *tflm_invoke(void *storage);
 // TFLM's MicroInterpreter::Reset: every operator's state (CALL_ONCE runs the initialisation of
