@@ -119,7 +119,7 @@ TAIL_LINES = 40
 def assert_passed(result: RunResult) -> str:
     """The device tests' one rule for pass or fail: a script passed when it exited normally
     (status 0). A script fails by raising; an uncaught exception ends the run with status 1 on
-    every board, and a crash or a timeout raises in the transport before a result exists.
+    every board, and a crash of the simulator or a timeout raises in the transport instead.
     Returns what the script printed, for the test to judge the data lines it asks for."""
     if result.returncode != 0:
         tail = "\n".join(result.output.splitlines()[-TAIL_LINES:])
