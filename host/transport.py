@@ -36,9 +36,12 @@ BOOT_TIMEOUT = 60
 
 @dataclass(frozen=True)
 class RunResult:
-    """How a script on a board ended and what it printed."""
+    """How a script on a board ended and what it printed. `returncode` is 0 when it ran to its
+    end and non-zero when it raised (the simulator's exit status, or mpremote's, which exits 1
+    when the board reports an uncaught exception); the simulator crashing, or a timeout, raises
+    CommandError instead."""
 
-    returncode: int  # 0: the script ran to its end; otherwise it raised
+    returncode: int
     output: str  # everything it printed (stdout and stderr), a traceback included
 
 
@@ -326,7 +329,10 @@ class PicoEmulatorTransport(MpremoteTransport):
 
         threading.Thread(target=end_with_recording, daemon=True).start()
         output = stream(runner, echo, timeout)
-        return RunResult(0 if ended.is_set() else runner.returncode, output)
+        # Stopped by the recording's end, the script ended as a replay's end ends it; one that
+        # exited by itself (an uncaught exception, even just before that end) keeps its status.
+        stopped = ended.is_set() and runner.returncode == -signal.SIGTERM
+        return RunResult(0 if stopped else runner.returncode, output)
 
     def close(self) -> None:
         self.process.kill()

@@ -20,6 +20,7 @@ sys.path.insert(0, str(TESTS))
 from host import boards, build, sources  # noqa: E402
 from host.paths import cache_dir  # noqa: E402
 from host.train import train  # noqa: E402
+from host.transport import RunResult  # noqa: E402
 
 # What building and emulating a board of each port needs on this machine (a QEMU board: its
 # toolchain and QEMU, see _board_tools).
@@ -111,21 +112,66 @@ def simulator() -> build.Firmware:
     return firmware_for("unix")
 
 
+# How much of a failed script's output a failure shows: its traceback and what led to it.
+TAIL_LINES = 40
+
+
+def assert_passed(result: RunResult) -> str:
+    """The device tests' one rule for pass or fail: a script passed when it exited normally
+    (status 0). A script fails by raising; an uncaught exception ends the run with status 1 on
+    every board, and a crash of the simulator or a timeout raises in the transport instead.
+    Returns what the script printed, for the test to judge the data lines it asks for."""
+    if result.returncode != 0:
+        tail = "\n".join(result.output.splitlines()[-TAIL_LINES:])
+        pytest.fail(
+            f"the script exited with status {result.returncode}; its output ends:\n{tail}",
+            pytrace=False,
+        )
+    return result.output
+
+
 @dataclass(frozen=True)
 class DeviceBoard:
-    """A board the device suite runs on: emulated (its firmware built here) or real (`port`)."""
+    """A board the device suite runs on: emulated (its firmware built here) or real (`port`).
+
+    Scripts run as `host run` runs them, on the firmware's frozen `tinyml`: `rom` is the folder
+    mounted at /rom, `data` the recording replayed as sensors."""
 
     id: str
     firmware: build.Firmware | None
     port: str | None = None
 
-    def run(self, script: Path, rom: Path | None = None, *, timeout: float = 900) -> str:
-        """What `script` printed on the board, /rom holding the folder `rom`."""
+    def run(
+        self,
+        script: Path,
+        rom: Path | None = None,
+        *,
+        data: Path | None = None,
+        timeout: float = 900,
+    ) -> RunResult:
+        """`script`'s exit status and everything it printed."""
         from host.run import run_script
 
         return run_script(
-            self.id, script, rom_dir=rom, timeout=timeout, firmware=self.firmware, port=self.port
-        ).output
+            self.id,
+            script,
+            rom_dir=rom,
+            data=data,
+            timeout=timeout,
+            firmware=self.firmware,
+            port=self.port,
+        )
+
+    def check(
+        self,
+        script: Path,
+        rom: Path | None = None,
+        *,
+        data: Path | None = None,
+        timeout: float = 900,
+    ) -> str:
+        """What `script` printed; the test fails unless the script passed (`assert_passed`)."""
+        return assert_passed(self.run(script, rom, data=data, timeout=timeout))
 
 
 def emulated(board_id: str, *, asan: bool = False) -> DeviceBoard:

@@ -47,8 +47,6 @@ def write_sweep_rom(folder: Path, zoo, trained, span: int, parts: int) -> list[s
 
 
 def check_sweep(output: str, names: list[str]) -> None:
-    assert "AddressSanitizer" not in output, output[-3000:]
-    assert output.rstrip().endswith("DONE"), output[-3000:]
     results = {}
     for line in output.splitlines():
         if line.startswith("MODEL "):
@@ -66,7 +64,7 @@ def _sweep(board_id: str, asan: bool, zoo, trained, tmp_path, shape) -> None:
     from conftest import emulated
 
     names = write_sweep_rom(tmp_path, zoo, trained, *shape)
-    output = emulated(board_id, asan=asan).run(DEVICE / "arena_sweep.py", tmp_path, timeout=3600)
+    output = emulated(board_id, asan=asan).check(DEVICE / "arena_sweep.py", tmp_path, timeout=3600)
     print(output)
     check_sweep(output, names)
 

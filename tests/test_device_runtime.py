@@ -1,64 +1,58 @@
 """The on-board runtime (tinyml.window/sensors/trigger/power/pipeline/board) on MicroPython.
 
-Each script under tests/device/runtime/ prints one line per check and ends with PASS; a
-failed check raises, so the script exits non-zero with the reason. They run on the
-simulator firmware (the unix port), not CPython, each in its own temporary folder.
+Each script under tests/device/runtime/ runs on the simulator firmware (the unix port) as
+`host run SCRIPT --board unix` runs it, on the firmware's frozen `tinyml`, with the helpers
+beside it (check.py, fakes.py: the simulator puts a script's folder on its path). A script
+passes when it ends without an uncaught exception: a failed check raises with the reason.
+Each runs in its own temporary folder, where it writes the recordings it replays.
 """
 
 import math
-import os
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import emulated
 
 from examples import make_samples
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNTIME = ROOT / "tests" / "device" / "runtime"
-SCRIPTS = sorted(RUNTIME.glob("test_*.py"))
+DEEP_SLEEP = RUNTIME / "test_power_deep.py"
+SCRIPTS = sorted(set(RUNTIME.glob("test_*.py")) - {DEEP_SLEEP})
 
-# Scripts whose whole output is the check (the deep-sleep script restarts itself).
-EXACT = {
-    "test_power_deep": [
+# The recording a script's run replays as sensors (`host run --data`), as CSV lines.
+RECORDINGS = {
+    "test_board": ["t,x,y,z"] + [f"{i / 50:.2f},0,0,{1 + i / 100:.3f}" for i in range(10)],
+}
+
+
+@pytest.fixture
+def simulator_board(tmp_path: Path, monkeypatch):
+    """The simulator, run from the test's own folder (the scripts write files there)."""
+    monkeypatch.chdir(tmp_path)
+    return emulated("unix")
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda path: path.stem)
+def test_device_script(simulator_board, script: Path, tmp_path: Path) -> None:
+    data = None
+    if script.stem in RECORDINGS:
+        data = tmp_path / f"{script.stem.removeprefix('test_')}.csv"
+        data.write_text("\n".join(RECORDINGS[script.stem]) + "\n")
+    simulator_board.check(script, data=data, timeout=600)
+
+
+def test_deep_sleep_restarts_the_script(simulator_board) -> None:
+    """Each start of the script after a deep sleep: woken by the timer, retained memory
+    counting the starts, the clock gone on by the 500 ms slept."""
+    lines = simulator_board.check(DEEP_SLEEP, timeout=600).splitlines()
+    assert lines == [
         "boot 0 reset 0",
         "boot 1 timer 500",
         "boot 2 timer 1000",
         "boot 3 timer 1500",
-        "PASS",
-    ],
-}
-
-# Environment a script needs (paths relative to its working folder).
-ENV = {
-    "test_board": {"TINYML_DATA": "board.csv"},
-}
-
-
-@pytest.fixture(scope="session")
-def micropython(simulator) -> str:
-    return str(simulator.path)
-
-
-def run_device(micropython: str, args: list, cwd: Path, **env: str) -> subprocess.CompletedProcess:
-    # .frozen first: the package under test is the one the firmware ships.
-    environment = dict(os.environ, MICROPYPATH=f".frozen:{RUNTIME}", **env)
-    return subprocess.run(
-        [micropython, *args], cwd=cwd, env=environment, capture_output=True, text=True, timeout=600
-    )
-
-
-@pytest.mark.parametrize("script", SCRIPTS, ids=lambda path: path.stem)
-def test_device_script(micropython: str, script: Path, tmp_path: Path) -> None:
-    result = run_device(micropython, [str(script)], tmp_path, **ENV.get(script.stem, {}))
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
-    lines = result.stdout.splitlines()
-    if script.stem in EXACT:
-        assert lines == EXACT[script.stem], output
-    else:
-        assert lines and lines[-1] == "PASS", output
+    ]
 
 
 EXAMPLES = sorted(path.parent for path in (ROOT / "examples").glob("*/main.py"))
@@ -71,22 +65,14 @@ MODELS = {
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda path: path.name)
-def test_example_prints_expected(simulator, trained, example: Path) -> None:
+def test_example_prints_expected(trained, example: Path) -> None:
     """Each example, on its recording, does what it is for and prints its expected.txt, run as
     `host run examples/NAME/main.py --board unix --rom MODELS --data examples/NAME/sample.*`."""
-    from host.run import run_script
-
     (data,) = example.glob("sample.*")
-    result = run_script(
-        "unix",
-        example / "main.py",
-        rom_dir=trained(MODELS[example.name]),
-        data=data,
-        firmware=simulator,
-        timeout=600,
+    output = emulated("unix").check(
+        example / "main.py", trained(MODELS[example.name]), data=data, timeout=600
     )
-    assert result.returncode == 0, result.output
-    lines = result.output.splitlines()
+    lines = output.splitlines()
     BEHAVIOUR[example.name](lines)
     assert_prints_expected(lines, example)
 
@@ -202,14 +188,13 @@ for name in ("old", "bare", "junk", "none"):
 """
 
 
-def test_load_gives_a_model_with_its_sidecar(simulator, trained, tmp_path: Path) -> None:
+def test_load_gives_a_model_with_its_sidecar(trained, tmp_path: Path) -> None:
     """`tinyml.load` binds the sidecar's feature function and parameters (the same bytes as
     calling the function with them), and refuses a sidecar of another schema, a missing one
     and one that is not JSON, with ValueErrors naming the file."""
     import json
     import shutil
 
-    from host.run import run_script
     from host.train.sidecar import SCHEMA
 
     rom = tmp_path / "rom"
@@ -226,11 +211,10 @@ def test_load_gives_a_model_with_its_sidecar(simulator, trained, tmp_path: Path)
         (rom / f"{name}.tflite").write_bytes(sine)
     script = tmp_path / "load.py"
     script.write_text(LOAD_SCRIPT)
-    result = run_script("unix", script, rom_dir=rom, firmware=simulator, timeout=600)
-    assert result.returncode == 0, result.output
+    output = emulated("unix").check(script, rom, timeout=600)
     gesture = json.loads((rom / "gesture.json").read_text())
     features = gesture["features"]
-    assert result.output.splitlines() == [
+    assert output.splitlines() == [
         f"gesture classify {features['sample_rate_hz']} {features['window']} 3"
         f" {gesture['labels']}",
         "features equal True nonzero True",

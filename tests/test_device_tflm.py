@@ -1,7 +1,8 @@
 """The _tflm module on the boards: parity with the tflite-micro runtime, bad input, heap use.
 
 Each test packs a folder of models and inputs into a ROMFS image, runs one of the scripts in
-tests/device/ on the board with `host run`'s machinery, and checks what the script printed.
+tests/device/ on the board with `device_board.check` (`host run`'s machinery; the script must
+end without an uncaught exception) and checks the data lines the script printed.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ TIMEOUT = 900
 
 
 def run_on_board(board, script: str, rom: Path) -> str:
-    return board.run(DEVICE / script, rom, timeout=TIMEOUT)
+    return board.check(DEVICE / script, rom, timeout=TIMEOUT)
 
 
 def test_parity(device_board, zoo, tmp_path):
@@ -116,10 +117,8 @@ def write_fuzz_rom(folder: Path, zoo, count: int) -> list[str]:
 
 
 def check_fuzz(output: str, names: list[str]) -> None:
-    assert "AddressSanitizer" not in output, output[-3000:]
     lines = [line for line in output.splitlines() if line.startswith("CASE ")]
     assert [line.split()[1] for line in lines] == names, output[-3000:]
-    assert output.rstrip().endswith("DONE"), output[-3000:]
 
 
 @pytest.mark.slow
@@ -149,5 +148,4 @@ def test_bad_input_under_address_sanitizer(zoo, tmp_path):
 
     names = device_rom.write_badinput_rom(tmp_path, zoo)
     output = run_on_board(emulated("unix", asan=True), "badinput.py", tmp_path)
-    assert "AddressSanitizer" not in output, output
     device_rom.check_badinput(output, zoo, names)

@@ -13,10 +13,8 @@ import wave
 from pathlib import Path
 
 import pytest
-from conftest import firmware_for
+from conftest import emulated
 from test_device_runtime import BEHAVIOUR, EXAMPLES, MODELS, assert_prints_expected
-
-from host.run import run_script
 
 ROOT = Path(__file__).resolve().parent.parent
 BOARD = "qemu_m4"
@@ -32,22 +30,16 @@ IMU_RANGE_G = 4  # examples/magic_wand/main.py's RANGE_G: its IMU counts
 
 @pytest.fixture(scope="module")
 def board():
-    return firmware_for(BOARD)
+    return emulated(BOARD)
 
 
 @pytest.mark.parametrize("example", PRINTING, ids=lambda path: path.name)
 def test_example_prints_expected(board, trained, example: Path) -> None:
     (data,) = example.glob("sample.*")
-    result = run_script(
-        BOARD,
-        example / "main.py",
-        rom_dir=trained(MODELS[example.name]),
-        data=data,
-        firmware=board,
-        timeout=600,
+    output = board.check(
+        example / "main.py", trained(MODELS[example.name]), data=data, timeout=600
     )
-    assert result.returncode == 0, result.output
-    lines = result.output.splitlines()
+    lines = output.splitlines()
     BEHAVIOUR[example.name](lines)
     assert_prints_expected(lines, example)
 
@@ -57,17 +49,14 @@ def test_pipeline_allocates_nothing(board, trained, example: Path, tmp_path: Pat
     script = tmp_path / "main.py"
     source = (example / "main.py").read_text()
     script.write_text(HEAP_HARNESS.read_text() + f"\nrun_example({source!r})\n")
-    result = run_script(
-        BOARD,
+    output = board.check(
         script,
-        rom_dir=trained(MODELS[example.name]),
+        trained(MODELS[example.name]),
         data=longer_recording(example, COPIES[example.name], tmp_path),
-        firmware=board,
         timeout=900,
     )
-    assert result.returncode == 0, result.output
-    found = re.search(r"^HEAP (\d+) (\d+) (\d+) (\d+)$", result.output, re.M)
-    assert found, result.output
+    found = re.search(r"^HEAP (\d+) (\d+) (\d+) (\d+)$", output, re.M)
+    assert found, output
     pipeline, reports, windows, elapsed_us = map(int, found.groups())
     print(
         f"{example.name} on {BOARD}: pipeline {pipeline} B over {windows} windows"

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import firmware_for
+from conftest import emulated
 
 from host import features
 from host.train.recipes import anomaly, gesture, keyword
@@ -327,17 +327,14 @@ def _random_records(rng: np.random.Generator, frames: int, python_every: int) ->
 
 
 def _run_records(board: str, records: list[Record], tmp_path: Path) -> None:
-    from host.run import run_script
-
     rom = tmp_path / "rom"
     rom.mkdir()
     (rom / "vectors.bin").write_bytes(b"".join(r.pack() for r in records))
     script = tmp_path / "board_features.py"
     script.write_text(BOARD_SCRIPT % {"header": HEADER})
-    result = run_script(board, script, rom_dir=rom, firmware=firmware_for(board), timeout=1800)
-    assert result.returncode == 0, result.output[-3000:]
-    lines = [line.split() for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == len(records), result.output[-2000:]
+    output = emulated(board).check(script, rom, timeout=1800)
+    lines = [line.split() for line in output.splitlines() if line.strip()]
+    assert len(lines) == len(records), output[-2000:]
     for record, (c_output, python) in zip(records, lines):
         assert c_output == record.expected(), f"{record.name}: C differs from the host's bytes"
         assert python in ("=", "-"), f"{record.name}: the board's Python differs from its C"
@@ -439,17 +436,14 @@ ERRORS = {
 def test_board_features_refuse_bad_input(board: str, tmp_path: Path) -> None:
     """A buffer too short, of the wrong type or not writable is an exception with the reason,
     before anything is read or written."""
-    from host.run import run_script
-
     script = tmp_path / "errors.py"
     script.write_text(ERRORS_SCRIPT)
-    result = run_script(board, script, firmware=firmware_for(board), timeout=600)
-    assert result.returncode == 0, result.output
-    got = dict(line.split(" | ", 1) for line in result.output.splitlines() if " | " in line)
-    assert got.keys() == ERRORS.keys(), result.output
+    output = emulated(board).check(script, timeout=600)
+    got = dict(line.split(" | ", 1) for line in output.splitlines() if " | " in line)
+    assert got.keys() == ERRORS.keys(), output
     for name, message in ERRORS.items():
         assert got[name].startswith(message), f"{name}: {got[name]}"
-    assert "intact True" in result.output
+    assert "intact True" in output
 
 
 STREAM_SCRIPT = """
@@ -484,8 +478,6 @@ print("cleared", spec.count, spec.full)
 def test_board_streaming_spectrogram(board: str, tmp_path: Path) -> None:
     """features.Spectrogram, fed blocks of random sizes, holds at every new frame what
     log_spectrogram of the last second (from its oldest frame on) gives."""
-    from host.run import run_script
-
     rng = np.random.default_rng(SEED + 2)
     audio = np.clip(rng.normal(0, 3000, 16000 * 2 + 777), -32768, 32767).astype("<i2")
     rom = tmp_path / "rom"
@@ -493,10 +485,9 @@ def test_board_streaming_spectrogram(board: str, tmp_path: Path) -> None:
     (rom / "audio.raw").write_bytes(audio.tobytes())
     script = tmp_path / "stream.py"
     script.write_text(STREAM_SCRIPT)
-    result = run_script(board, script, rom_dir=rom, firmware=firmware_for(board), timeout=1800)
-    assert result.returncode == 0, result.output[-3000:]
-    checks = [line for line in result.output.splitlines() if line.startswith("frames")]
+    output = emulated(board).check(script, rom, timeout=1800)
+    checks = [line for line in output.splitlines() if line.startswith("frames")]
     total = 1 + (len(audio) - 512) // 320
-    assert len(checks) >= 20 and all(line.endswith("equal True") for line in checks), result.output
-    assert f"count {total} of {total} full True" in result.output
-    assert "cleared 0 False" in result.output
+    assert len(checks) >= 20 and all(line.endswith("equal True") for line in checks), output
+    assert f"count {total} of {total} full True" in output
+    assert "cleared 0 False" in output

@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import firmware_for, take_ctrl_c
+from conftest import assert_passed, emulated, take_ctrl_c
 from test_device_runtime import BEHAVIOUR, assert_prints_expected
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,25 +24,15 @@ EXAMPLES = {"hello_world": "sine", "magic_wand": "gesture"}
 
 @pytest.fixture(scope="module")
 def pico():
-    return firmware_for("rpi_pico")
+    return emulated("rpi_pico")
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_example_on_emulated_pico(pico, trained, name: str) -> None:
-    from host.run import run_script
-
     example = ROOT / "examples" / name
     (data,) = example.glob("sample.*")
-    result = run_script(
-        "rpi_pico",
-        example / "main.py",
-        rom_dir=trained(EXAMPLES[name]),
-        data=data,
-        firmware=pico,
-        timeout=900,
-    )
-    assert result.returncode == 0, result.output
-    lines = result.output.splitlines()
+    output = pico.check(example / "main.py", trained(EXAMPLES[name]), data=data, timeout=900)
+    lines = output.splitlines()
     BEHAVIOUR[name](lines)
     assert_prints_expected(lines, example)
 
@@ -59,7 +49,7 @@ def test_magic_wand_deployed_as_its_readme_says(pico, trained, tmp_path: Path) -
     app.mkdir()
     shutil.copy(example / "main.py", app)
     shutil.copytree(trained("gesture"), app / "models")
-    proc, port = rp2040js.start(pico.path, tmp_path / "flash.img", example / "sample.csv")
+    proc, port = rp2040js.start(pico.firmware.path, tmp_path / "flash.img", example / "sample.csv")
     try:
         deploy = subprocess.Popen(
             [sys.executable, "-m", "host", "deploy", str(app), "--board", "rpi_pico"]
@@ -100,21 +90,23 @@ def test_interrupts_under_load(pico, trained, tmp_path: Path) -> None:
     shutil.copytree(trained("keyword"), rom)
     shutil.copyfile(ROOT / "examples" / "keyword" / "sample.wav", rom / "speech.wav")
     romfs.write_image(rom, tmp_path / "rom.img")
-    proc, device = rp2040js.start(pico.path, tmp_path / "flash.img", pulses=f"2:10000:{PULSES}:3")
+    proc, device = rp2040js.start(
+        pico.firmware.path, tmp_path / "flash.img", pulses=f"2:10000:{PULSES}:3"
+    )
     try:
         board = MpremoteTransport(load_board("rpi_pico"), device)
         board.deploy_rom(tmp_path / "rom.img", timeout=600)
         result = board.run(ROOT / "tests" / "device" / "irq_load.py", timeout=900)
     finally:
         rp2040js.stop(proc)
-    assert result.returncode == 0, result.output
-    assert "rror" not in result.output, result.output  # no uncaught error in a handler
-    found = re.search(r"^LOAD (\d+) (\d+) (\d+) (-?\d+)$", result.output, re.M)
-    assert found, result.output
+    output = assert_passed(result)
+    assert "rror" not in output, output  # no uncaught error in a handler
+    found = re.search(r"^LOAD (\d+) (\d+) (\d+) (-?\d+)$", output, re.M)
+    assert found, output
     events, missed, invokes, grown = map(int, found.groups())
     taken = events - missed  # `events` counts every edge, `missed` those that found one pending
     print(f"{events} events of {PULSES} edges, {taken} taken, {missed} missed; {invokes} invokes")
-    print(result.output.splitlines()[-1])
+    print(output.splitlines()[-1])
     assert events == PULSES
     assert taken in (invokes, invokes + 1)  # each invoke took one; one may still be pending
     assert invokes >= 8  # a window every 240 ms while the pulses last (2 s): inference went on

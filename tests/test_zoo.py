@@ -182,7 +182,7 @@ def _parity_output(zoo, corrupt: str | None = None, not_reset: str | None = None
                 lines.append(f"OUT {model.name} {k} {j} {raw.hex()}")
         after_reset = model.sets[-1 if model.name == not_reset else 0].expected
         lines += [f"RESET {model.name} {j} {raw.hex()}" for j, raw in enumerate(after_reset)]
-    return "\n".join(lines + ["DONE"])
+    return "\n".join(lines)
 
 
 def test_check_parity_accepts_runtime_outputs_and_rejects_others(zoo, tmp_path):
@@ -193,8 +193,6 @@ def test_check_parity_accepts_runtime_outputs_and_rejects_others(zoo, tmp_path):
     for name in ("fc_int8", "fc_float"):
         with pytest.raises(AssertionError, match=name):
             device_rom.check_parity(_parity_output(zoo, corrupt=name), zoo)
-    with pytest.raises(AssertionError, match="did not finish"):
-        device_rom.check_parity(_parity_output(zoo).removesuffix("DONE"), zoo)
     with pytest.raises(AssertionError, match=r"stateful_float output 0 after reset\(\)"):
         device_rom.check_parity(_parity_output(zoo, not_reset="stateful_float"), zoo)
 
@@ -209,7 +207,7 @@ def test_check_badinput_rejects_an_accepted_invalid_model(zoo, tmp_path):
         f"CASE {name} {'OK' if ok else 'ValueError wrong size'}"
         for name, ok in device_rom.MISUSE_SUCCEEDS.items()
     ]
-    lines += [f"OUT good 0 0 {good.sets[0].expected[0].hex()}", "DONE"]
+    lines.append(f"OUT good 0 0 {good.sets[0].expected[0].hex()}")
     device_rom.check_badinput("\n".join(lines), zoo, names)
     invalid = next(name for name in names if not may_load(name))
     accepted = [
@@ -229,13 +227,13 @@ def test_check_badinput_rejects_an_accepted_invalid_model(zoo, tmp_path):
 
 
 def test_check_alloc_and_zerocopy_limits(zoo):
-    device_rom.check_alloc("ARENA 2048 1900\nINVOKE_DELTA 0\nCYCLE_DELTA 96\nDONE")
+    device_rom.check_alloc("ARENA 2048 1900\nINVOKE_DELTA 0\nCYCLE_DELTA 96")
     with pytest.raises(AssertionError, match="invoke"):
-        device_rom.check_alloc("ARENA 2048 1900\nINVOKE_DELTA 16\nCYCLE_DELTA 0\nDONE")
+        device_rom.check_alloc("ARENA 2048 1900\nINVOKE_DELTA 16\nCYCLE_DELTA 0")
     with pytest.raises(AssertionError, match="leaked"):
-        device_rom.check_alloc("ARENA 2048 1900\nINVOKE_DELTA 0\nCYCLE_DELTA 4096\nDONE")
+        device_rom.check_alloc("ARENA 2048 1900\nINVOKE_DELTA 0\nCYCLE_DELTA 4096")
     big = zoo_model(zoo, device_rom.BIG_MODEL)
-    tail = f"OUT big 0 0 {big.sets[0].expected[0].hex()}\nDONE"
+    tail = f"OUT big 0 0 {big.sets[0].expected[0].hex()}"
     device_rom.check_zerocopy(
         f"SIZE {len(big.data)}\nHEAP explicit 1024 400\nHEAP auto 1024 1500\n{tail}", zoo
     )

@@ -1,8 +1,8 @@
 """Allocation: invoke() allocates nothing; creating and closing models leaks nothing.
 
 Prints `ARENA <arena_size> <arena_used>`, `INVOKE_DELTA <bytes>` (heap growth over 10,000
-invokes, must be 0), `CYCLE_DELTA <bytes>` (heap growth over 1,000 create/invoke/close cycles),
-then `DONE`.
+invokes, must be 0), and `CYCLE_DELTA <bytes>` (heap growth over 1,000 create/invoke/close
+cycles).
 """
 
 import gc
@@ -55,4 +55,3 @@ print("INVOKE_DELTA", invoke_growth(model))
 model.close()
 model = None
 print("CYCLE_DELTA", cycle_growth())
-print("DONE")

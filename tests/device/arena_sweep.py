@@ -2,7 +2,7 @@
 # minimum and invokes it where it loads: each arena must work or raise, never crash the VM.
 # Each line of sweep.txt is `NAME SPAN PARTS`: 8-byte steps within SPAN bytes of the minimum,
 # steps of a PARTS-th of the minimum elsewhere. Prints `MODEL NAME MINIMUM RAN RAISED
-# LARGEST_RAISED` per model (-1: none raised), then DONE.
+# LARGEST_RAISED` per model (-1: none raised).
 import tinyml
 
 ROM = "/rom/"
@@ -39,7 +39,6 @@ def main():
         cases = [line.split() for line in f if line.strip()]
     for name, span, parts in cases:
         print("MODEL", name, *sweep(ROM + name, int(span), int(parts)))
-    print("DONE")
 
 
 main()

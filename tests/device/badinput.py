@@ -5,8 +5,8 @@ and from a copy in RAM. Prints
     BAD <name> path|buf <ExceptionType> <message>      rejected
     BAD <name> path|buf ACCEPTED OK|<ExceptionType> <message>   loaded, then invoked
 then `CASE <name> OK|<ExceptionType> <message>` for each misuse of the good model
-(/rom/good.tflite, int8 in and out), `OUT good 0 0 <hex>` from the good model after all that,
-and `DONE`. The host decides which outcomes are allowed.
+(/rom/good.tflite, int8 in and out), `OUT good 0 0 <hex>` from the good model after all that.
+The host decides which outcomes are allowed.
 """
 
 from array import array
@@ -123,4 +123,3 @@ assign(memoryview(tin), read(ROM + "good.in0.bin"))
 model.invoke()
 print("OUT", "good", 0, 0, "".join("%02x" % b for b in bytes(tout)))
 model.close()
-print("DONE")

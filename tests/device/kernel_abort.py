@@ -4,7 +4,7 @@ closed, and it is, as after close().
 /rom/abort.tflite has one BROADCAST_ARGS operator between its int32[2] input and the constant
 [5, 7]: it runs for a shape that broadcasts with [5, 7] and aborts for [0, 0]. Prints
 `OUT <values>` from the run that works, a `CASE <name> OK|<ExceptionType> <message>` line for each
-invoke, `ARENA <arena_size> <arena_used>` after the abort, and `DONE`.
+invoke, and `ARENA <arena_size> <arena_used>` after the abort.
 """
 
 from array import array
@@ -34,4 +34,3 @@ case("aborts", model.invoke)
 shape[:] = array("i", [5, 7])
 case("after_abort", model.invoke)
 print("ARENA", model.arena_size, model.arena_used)
-print("DONE")

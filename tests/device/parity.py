@@ -5,7 +5,7 @@ Manifest lines: `<name> <inputs> <outputs> <sets>`; files `<name>.tflite` and
     IO <name> in|out <index> <dtype> <d0,d1,...> <scale> <zero_point>
     OUT <name> <set> <output> <hex of the output tensor's bytes>
     RESET <name> <output> <hex>   (set 0 again after model.reset(): its outputs again)
-or `ERR <name> <ExceptionType> <message>`, then `DONE`. The host compares with tflite-micro.
+or `ERR <name> <ExceptionType> <message>`. The host compares with tflite-micro.
 """
 
 import os
@@ -64,4 +64,3 @@ for name, inputs, outputs, sets in entries:
         run(name, int(inputs), int(outputs), int(sets))
     except Exception as e:
         print("ERR", name, type(e).__name__, str(e).replace("\n", " "))
-print("DONE")

@@ -1,7 +1,7 @@
 """model.profile(): what it refuses, and that profiled invokes allocate nothing.
 
 Prints `ROWS <n>`, `INVOKE_DELTA <bytes>` (heap growth over 1,000 profiled invokes, must be
-0), `UNPROFILED <exception>`, `CLOSED <exception>`, then `DONE`.
+0), `UNPROFILED <exception>` and `CLOSED <exception>`.
 """
 
 import gc
@@ -43,4 +43,3 @@ print("CLOSED", error_of(model.profile))
 model = Model(PATH)
 print("UNPROFILED", error_of(model.profile))
 model.close()
-print("DONE")

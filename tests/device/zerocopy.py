@@ -4,7 +4,7 @@ size.
 Prints `SIZE <model bytes>`, then `HEAP explicit <arena_size> <growth>` for a model given a
 preallocated arena (growth excludes the arena: only the interpreter's own objects count) and
 `HEAP auto <arena_size> <growth>` for one that sizes its own arena (on the heap or not, the port
-decides), `OUT big 0 0 <hex>` from invoking it, and `DONE`.
+decides), and `OUT big 0 0 <hex>` from invoking it.
 """
 
 import gc
@@ -45,4 +45,3 @@ with open("/rom/big.in0.bin", "rb") as f:
 model.invoke()
 print("OUT", "big", 0, 0, "".join("%02x" % b for b in bytes(model.output(0))))
 model.close()
-print("DONE")

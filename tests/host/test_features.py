@@ -1,6 +1,5 @@
 """The board's integer features (device/tinyml/features.py) against their numpy twin."""
 
-import subprocess
 import sys
 from array import array
 
@@ -118,11 +117,9 @@ def test_streaming_spectrogram_equals_log_spectrogram(monkeypatch):
 
 
 MICROPYTHON_SCRIPT = """
-import sys
 from array import array
-sys.path.insert(0, sys.argv[1])
 from tinyml import features
-with open(sys.argv[2], "rb") as f:
+with open("/rom/clip.raw", "rb") as f:
     audio = array("h", f.read())
 # the C functions (the firmware's _features), then the Python definitions
 for log_spectrogram, vibration_features, motion_features in (
@@ -140,23 +137,20 @@ print(features.log_spectrogram is features.py_log_spectrogram)
 """
 
 
-def test_micropython_gives_the_same_bytes(simulator, tmp_path):
+def test_micropython_gives_the_same_bytes(tmp_path):
     """The board's VM computes the same features, in C and in Python: the simulator firmware
-    (`host build --board unix`) on the package's source."""
-    binary = str(simulator.path)
+    (`host build --board unix`) on its frozen `tinyml`."""
+    from conftest import emulated
+
     clip = _clips(np.random.default_rng(6))[4]
-    (tmp_path / "clip.raw").write_bytes(clip.tobytes())
-    (tmp_path / "check.py").write_text(MICROPYTHON_SCRIPT)
-    result = subprocess.run(
-        [binary, str(tmp_path / "check.py"), str(DEVICE_DIR), str(tmp_path / "clip.raw")],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=600,
-    )
+    rom = tmp_path / "rom"
+    rom.mkdir()
+    (rom / "clip.raw").write_bytes(clip.tobytes())
+    (tmp_path / "features_check.py").write_text(MICROPYTHON_SCRIPT)
+    output = emulated("unix").check(tmp_path / "features_check.py", rom, timeout=600)
     expected = (
         features.log_spectrogram(clip)[0].tobytes()
         + features.vibration_features(clip[:1024].astype(np.int64))[0].tobytes()
         + features.motion_features(clip[:384].reshape(1, 128, 3))[0].tobytes()
     )
-    assert result.stdout.split() == [expected.hex(), expected.hex(), "False"]
+    assert output.split() == [expected.hex(), expected.hex(), "False"]

@@ -56,4 +56,3 @@ check.eq(
     (moved.take(), wired.regs[0x30] & 0x10),
     (True, 0),
 )
-check.done()

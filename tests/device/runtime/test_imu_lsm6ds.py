@@ -51,4 +51,3 @@ for i in range(600):
     chip.sample(i, i, i)
 check.eq("overrun flag counted", (imu.available(), imu.overruns), (512, 1))
 check.eq("accel only FIFO: one record per sample", chip.regs[0x09], 0x02)
-check.done()

@@ -86,4 +86,3 @@ check.eq(
 )
 
 check.raises("nothing on the bus", OSError, sensors.imu, FakeI2C())
-check.done()

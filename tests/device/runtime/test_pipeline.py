@@ -227,4 +227,3 @@ start_invokes = steady.invokes
 bytes_used = check.allocated(steps, 20000)
 check.eq("steady-state pipeline allocates 0 bytes over 20000 samples", bytes_used, 0)
 check.true("and it ran the model", steady.invokes - start_invokes > 100)
-check.done()

@@ -202,4 +202,3 @@ for values in ((0, 5000, 0), (0, 0), (0, 0, 0, 0)):
     blocks.append(held.take())
 check.eq("blocks: loud in it, loud 3 samples ago, loud 7 samples ago", blocks, [True, True, False])
 check.raises("hold is a count", ValueError, trigger.AudioLevel, 0.1, hold=-1)
-check.done()

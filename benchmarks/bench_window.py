@@ -1,6 +1,10 @@
 """Cost of Window.push: run under callgrind with BENCH_N=0 and BENCH_N=n; the difference / n.
 
-    valgrind --tool=callgrind micropython bench_window.py   (BENCH_N in the environment)
+    BENCH_N=n valgrind --tool=callgrind FIRMWARE $REPO/benchmarks/bench_window.py
+
+FIRMWARE is the simulator firmware, which runs the script on its frozen `tinyml` (its path:
+`python -c 'from host.build import firmware; print(firmware("unix").path)'` in the
+project's venv); REPO is this repository.
 
 BENCH_WHAT gives the baselines the figure is read against: "loop" (the empty loop alone)
 and "copy" (the sample's 3 values copied one by one into a preallocated array, the least a

@@ -5,7 +5,13 @@ steady state allocates per second of samples. BENCH_WHAT=invoke times `Pipeline.
 alone (features, quantize, the fake model, dequantize, on_result), so the step's own cost is
 the step's minus invoke's / 25.
 
-    valgrind --tool=callgrind micropython bench_pipeline.py   (BENCH_N in the environment)
+    MICROPYPATH=.frozen:$REPO/tests/device/runtime BENCH_N=n \\
+        valgrind --tool=callgrind FIRMWARE $REPO/benchmarks/bench_pipeline.py
+
+FIRMWARE is the simulator firmware, which runs the script on its frozen `tinyml` (its path:
+`python -c 'from host.build import firmware; print(firmware("unix").path)'` in the
+project's venv); REPO is this repository. The fake model is the device tests'
+(tests/device/runtime/fakes.py). Run it in an empty folder: it writes its recording there.
 """
 
 import gc

@@ -13,7 +13,12 @@ time column (examples/magic_wand/sample.csv); it is repeated 20 times. After the
 run it prints the heap bytes allocated per second of (virtual) sample time.
 
     BENCH_N=n BENCH_WHAT=step BENCH_MODEL=... BENCH_DATA=... \\
-        valgrind --tool=callgrind FIRMWARE bench_gesture.py
+        valgrind --tool=callgrind FIRMWARE $REPO/benchmarks/bench_gesture.py
+
+FIRMWARE is the simulator firmware, which runs the script on its frozen `tinyml` (its path:
+`python -c 'from host.build import firmware; print(firmware("unix").path)'` in the
+project's venv); REPO is this repository. Run it in an empty folder: it writes its
+recording there.
 """
 
 import gc
