@@ -51,6 +51,7 @@ MISUSE_SUCCEEDS = {
     "arena_negative": False,
     "arena_buffer_too_small": False,
     "arena_read_only": False,
+    "arena_buffer_misaligned": True,
     "model_unaligned_buffer": True,
     "closed_invoke": False,
     "closed_input": False,

@@ -748,6 +748,19 @@ static mp_obj_t model_make_new(const mp_obj_type_t *type, size_t n_args, size_t 
                     MP_ERROR_TEXT("arena too small: the model needs %u bytes, the arena has %u"),
                     (unsigned)needed, (unsigned)self->arena_size);
             }
+            // TFLM allocates from both ends of the arena towards boundaries of ARENA_ALIGN bytes:
+            // a buffer that does not start on one has fewer usable bytes than its length (TFLM
+            // then fails with a message about something else, such as "Too many buffers").
+            uintptr_t start = (uintptr_t)self->arena;
+            uintptr_t end = (start + self->arena_size) & ~(uintptr_t)(ARENA_ALIGN - 1);
+            start = (start + ARENA_ALIGN - 1) & ~(uintptr_t)(ARENA_ALIGN - 1);
+            size_t usable = end > start ? end - start : 0;
+            if (needed > usable) {
+                mp_raise_msg_varg(&mp_type_ValueError,
+                    MP_ERROR_TEXT("arena too small: the model needs %u bytes, the arena has %u, %u of them"
+                        " between %u-byte boundaries"),
+                    (unsigned)needed, (unsigned)self->arena_size, (unsigned)usable, ARENA_ALIGN);
+            }
             nlr_raise(mp_obj_new_exception_arg1(&mp_type_ValueError, message));
         }
         raise_model_error(error);

@@ -97,6 +97,22 @@ case("arena_int_too_small", lambda: Model(GOOD, arena=64))
 case("arena_negative", lambda: Model(GOOD, arena=-1))
 case("arena_buffer_too_small", lambda: Model(GOOD, arena=bytearray(64)))
 case("arena_read_only", lambda: Model(GOOD, arena=bytes(65536)))
+
+
+def arena_buffer_misaligned():
+    # A buffer of exactly the needed length at each of 16 offsets: at most one starts on a
+    # 16-byte boundary and works; the others lose bytes to TFLM's alignment and must say so.
+    need = Model(GOOD).arena_size
+    buffer = bytearray(need + 16)
+    for offset in range(16):
+        try:
+            Model(GOOD, arena=memoryview(buffer)[offset : offset + need]).close()
+        except ValueError as e:
+            if not str(e).startswith("arena too small: the model needs %d bytes" % need):
+                raise
+
+
+case("arena_buffer_misaligned", arena_buffer_misaligned)
 # Read-only and not 8-byte aligned, as a model in a /rom packed by stock `mpremote romfs build`:
 # used through an aligned copy.
 case("model_unaligned_buffer", lambda: Model(memoryview(b"\0" + read(GOOD))[1:]).invoke())
