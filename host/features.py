@@ -113,7 +113,7 @@ def log_spectrogram(
     """pure.log_spectrogram of each clip in `audio` (shape (C, samples)) -> int8 (C, F*B)."""
     audio = np.atleast_2d(audio)
     n = 1 << frame_log2
-    frames = 1 + (audio.shape[1] - n) // hop
+    frames = pure.frame_count(audio.shape[1], frame_log2, hop)
     index = np.arange(frames)[:, None] * hop + np.arange(n)[None, :]
     windows = audio[:, index].reshape(-1, n)
     bands = frames_bands(windows, frame_log2, edges, offset)

@@ -25,7 +25,8 @@ left out is the recipes' value, the `KEYWORD_`, `VIBRATION_` or `MOTION_` consta
   y, z readings in milli-g; each axis has its mean removed and is divided by 2**shift
   (16 mg per step), clamped to int8; the output keeps the interleaved order.
 - `frame_bands(samples, start, frame_log2, edges, offset, out, out_start)`: one frame's bands,
-  the building block of the first two.
+  the building block of the first two; `frame_count(samples, frame_log2, hop)`: how many
+  frames `samples` samples hold.
 - `Spectrogram(frames, frame_log2, hop, edges, offset)`: `log_spectrogram` as audio arrives.
   `extend(samples, start=0, count=-1)` takes int16 samples in blocks of any size and computes
   each frame they complete (one frame per hop, not the whole second again); `view()` is the
@@ -276,6 +277,11 @@ def py_frame_bands(samples, start, frame_log2, edges, offset, out, out_start):
         out[out_start + band] = value
 
 
+def frame_count(samples, frame_log2=KEYWORD_FRAME_LOG2, hop=KEYWORD_HOP):
+    """How many frames of 2**frame_log2 samples, one every `hop`, `samples` samples hold."""
+    return 1 + (samples - (1 << frame_log2)) // hop
+
+
 def py_log_spectrogram(
     audio,
     out,
@@ -286,7 +292,7 @@ def py_log_spectrogram(
 ):
     """Keyword features of `audio` (int16 samples) into `out`; returns the number of frames."""
     bands = len(edges) - 1
-    frames = 1 + (len(audio) - (1 << frame_log2)) // hop
+    frames = frame_count(len(audio), frame_log2, hop)
     for frame in range(frames):
         py_frame_bands(audio, frame * hop, frame_log2, edges, offset, out, frame * bands)
     return frames

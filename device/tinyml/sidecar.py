@@ -77,7 +77,8 @@ class Bundle:
         self.task = sidecar["task"]
         self.threshold = sidecar.get("threshold")
         spec = sidecar["features"]
-        self.rate = self.window = self.channels = self.params = self._function = None
+        self.rate = self.window = self.channels = self.params = None
+        self._name = self._args = self._function = None
         if spec is None:
             return
         name = spec["function"]
@@ -103,12 +104,12 @@ class Bundle:
     def spectrogram(self):
         """A `tinyml.features.Spectrogram` that computes this keyword model's input as audio
         arrives: `window` samples make its frames."""
-        from tinyml.features import Spectrogram
+        from tinyml.features import Spectrogram, frame_count
 
-        if self._function is None or self._name != "log_spectrogram":
+        if self._name != "log_spectrogram":
             raise ValueError("a spectrogram is the input of log_spectrogram models only")
         frame_log2, hop, edges, offset = self._args
-        return Spectrogram(1 + (self.window - (1 << frame_log2)) // hop, *self._args)
+        return Spectrogram(frame_count(self.window, frame_log2, hop), *self._args)
 
     def commands(self):
         """The `tinyml.commands.Commands` of this keyword model's output, with the

@@ -69,6 +69,9 @@ def py_frame_bands(
 ) -> None:
     """One frame's int8 log band energies into out[out_start:out_start + len(edges) - 1]."""
 
+def frame_count(samples: int, frame_log2: int = KEYWORD_FRAME_LOG2, hop: int = KEYWORD_HOP) -> int:
+    """How many frames of 2**frame_log2 samples, one every `hop`, `samples` samples hold."""
+
 def py_log_spectrogram(
     audio: Ints,
     out: WritableInts,

@@ -102,7 +102,9 @@ case("arena_read_only", lambda: Model(GOOD, arena=bytes(65536)))
 def arena_buffer_misaligned():
     # A buffer of exactly the needed length at each of 16 offsets: at most one starts on a
     # 16-byte boundary and works; the others lose bytes to TFLM's alignment and must say so.
-    need = Model(GOOD).arena_size
+    probe = Model(GOOD)
+    need = probe.arena_size
+    probe.close()
     buffer = bytearray(need + 16)
     for offset in range(16):
         try:
