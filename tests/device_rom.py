@@ -52,6 +52,7 @@ MISUSE_SUCCEEDS = {
     "arena_buffer_too_small": False,
     "arena_read_only": False,
     "arena_buffer_misaligned": True,
+    "arena_error_is_its_own": True,
     "model_unaligned_buffer": True,
     "closed_invoke": False,
     "closed_input": False,

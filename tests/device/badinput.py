@@ -115,6 +115,30 @@ def arena_buffer_misaligned():
 
 
 case("arena_buffer_misaligned", arena_buffer_misaligned)
+
+
+def load_error(path, arena):
+    """The message of the ValueError that loading the model at `path` in `arena` raises."""
+    try:
+        Model(path, arena=arena).close()
+    except ValueError as e:
+        return str(e)
+    raise AssertionError("%s loaded with arena %r" % (path, arena))
+
+
+def arena_error_is_its_own():
+    # A model that fits no arena (an input dimension of 2**31): a given arena's error must be
+    # that arena's, with its free bytes, not that of the trial arena measured after it fails.
+    for size in (2048, 4096):
+        for arena in (size, bytearray(size)):
+            message = load_error(ROM + "huge_input_dim.bad", arena)
+            available = int(message.split("available ")[1].split(",")[0])
+            if available >= size:
+                raise AssertionError("a %d-byte arena failed with: %s" % (size, message))
+
+
+case("arena_error_is_its_own", arena_error_is_its_own)
+
 # Read-only and not 8-byte aligned, as a model in a /rom packed by stock `mpremote romfs build`:
 # used through an aligned copy.
 case("model_unaligned_buffer", lambda: Model(memoryview(b"\0" + read(GOOD))[1:]).invoke())
