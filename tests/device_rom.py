@@ -53,6 +53,7 @@ MISUSE_SUCCEEDS = {
     "arena_read_only": False,
     "arena_buffer_misaligned": True,
     "arena_error_is_its_own": True,
+    "error_lines_end_with_newline": True,
     "model_unaligned_buffer": True,
     "closed_invoke": False,
     "closed_input": False,

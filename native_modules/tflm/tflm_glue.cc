@@ -384,12 +384,20 @@ void DebugLog(const char *format, va_list args) {
         return;
     }
     int n = tinyml_vsnprintf(g_log + g_log_len, sizeof(g_log) - g_log_len, format, args);
-    if (n > 0) {
-        g_log_len += static_cast<size_t>(n);
-        if (g_log_len >= sizeof(g_log)) {
-            g_log_len = sizeof(g_log) - 1;
+    if (n <= 0) {
+        return;
+    }
+    size_t end = g_log_len + static_cast<size_t>(n);
+    if (end >= sizeof(g_log)) {
+        end = sizeof(g_log) - 1;
+    }
+    // MicroPrintf ends each line with "\r\n"; a Python message breaks its lines with "\n".
+    for (size_t i = g_log_len; i < end; i++) {
+        if (g_log[i] != '\r') {
+            g_log[g_log_len++] = g_log[i];
         }
     }
+    g_log[g_log_len] = '\0';
 }
 
 int DebugVsnprintf(char *buffer, size_t buf_size, const char *format, va_list vlist) {

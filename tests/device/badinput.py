@@ -139,6 +139,16 @@ def arena_error_is_its_own():
 
 case("arena_error_is_its_own", arena_error_is_its_own)
 
+
+def error_lines_end_with_newline():
+    # TFLM's log, in the message of an arena too small to start the model, has two lines.
+    message = load_error(ROM + "huge_input_dim.bad", 512)
+    if "\r" in message or "\n" not in message:
+        raise AssertionError("not lines ending with a newline: %r" % message)
+
+
+case("error_lines_end_with_newline", error_lines_end_with_newline)
+
 # Read-only and not 8-byte aligned, as a model in a /rom packed by stock `mpremote romfs build`:
 # used through an aligned copy.
 case("model_unaligned_buffer", lambda: Model(memoryview(b"\0" + read(GOOD))[1:]).invoke())
