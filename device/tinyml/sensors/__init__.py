@@ -15,6 +15,7 @@ Every sensor has `channels`, `typecode`, `rate` (Hz), `scale` (unit per count), 
 from array import array
 
 _IMU_ADDRESSES = (0x68, 0x69, 0x6A, 0x6B, 0x53, 0x1D)
+_RANGES = (2, 4, 8, 16)  # +-g: every IMU driver's full scales
 
 
 class Sensor:
@@ -55,6 +56,66 @@ class I2CDevice(Sensor):
 
     def _update8(self, reg, mask, value):
         self._write8(reg, (self._read8(reg) & ~mask) | value)
+
+
+class IMU(I2CDevice):
+    """An accelerometer, with a gyroscope on some chips: samples in counts, typecode "h";
+    `rate` (Hz) and `range` (+-g) can be set at any time; `enable_interrupt` routes the chip's
+    data-ready or motion detector to its interrupt pin.
+
+    A driver names its chips by the id its register `WHO_AM_I_REG` holds (`WHO_AM_I`: id ->
+    model) and implements `_apply_rate(hz)` (a ValueError, before any change, for a rate the
+    chip lacks), `_apply_range(g)` (returns the g per count at that range) and
+    `_route_interrupt(event, threshold, duration_ms)`; `_INT_STATUS_REG` is the register whose
+    read clears the interrupt.
+    """
+
+    typecode = "h"
+    unit = "g"
+
+    def __init__(self, i2c, addr, int_pin, fifo):
+        super().__init__(i2c, addr)
+        who = self._read8(self.WHO_AM_I_REG)
+        if who not in self.WHO_AM_I:
+            raise OSError(
+                "no %s at I2C address 0x%02x: register 0x%02x reads 0x%02x"
+                % ("/".join(sorted(set(self.WHO_AM_I.values()))), addr, self.WHO_AM_I_REG, who)
+            )
+        self.model = self.WHO_AM_I[who]
+        self.int_pin = int_pin
+        self._fifo = fifo
+
+    @property
+    def rate(self):
+        return self._rate
+
+    @rate.setter
+    def rate(self, hz):
+        self._apply_rate(hz)
+        self._rate = hz
+
+    @property
+    def range(self):
+        return self._range
+
+    @range.setter
+    def range(self, g):
+        if g not in _RANGES:
+            raise ValueError("%s: range must be 2, 4, 8 or 16 (g), not %r" % (self.model, g))
+        self._range = g
+        self.scale = self._apply_range(g)
+
+    def enable_interrupt(self, event="data", *, threshold=0.1, duration_ms=0):
+        """Drive the interrupt pin on `event`: "data" (a sample is ready), "motion" (an axis
+        moves by more than `threshold` g, for `duration_ms` where the chip counts it), or None
+        (off)."""
+        if event not in (None, "data", "motion"):
+            raise ValueError("%s: interrupt event must be 'data', 'motion' or None" % self.model)
+        self._route_interrupt(event, threshold, duration_ms)
+
+    def clear_interrupt(self):
+        """Read the chip's interrupt status, which lowers a latched interrupt pin."""
+        return self._read8(self._INT_STATUS_REG)
 
 
 def clamp(value, low, high):

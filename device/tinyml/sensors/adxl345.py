@@ -11,7 +11,7 @@ from micropython import const
 
 import tinyml.clock as clock
 
-from . import I2CDevice, clamp
+from . import IMU, clamp
 
 _DEVID = const(0x00)
 _THRESH_ACT = const(0x24)  # 62.5 mg/LSB
@@ -34,28 +34,20 @@ _MEASURE = const(0x08)
 _FIFO_STREAM = const(0x80)
 
 _RATES = {25: 0x08, 50: 0x09, 100: 0x0A, 200: 0x0B, 400: 0x0C, 800: 0x0D, 1600: 0x0E, 3200: 0x0F}
-_RANGES = {2: 0, 4: 1, 8: 2, 16: 3}
+_RANGE_CODES = {2: 0, 4: 1, 8: 2, 16: 3}
 
 
-class ADXL345(I2CDevice):
+class ADXL345(IMU):
     ADDRESSES = (0x53, 0x1D)
     WHO_AM_I_REG = _DEVID
-    WHO_AM_I = (0xE5,)
-    typecode = "h"
-    unit = "g"
+    WHO_AM_I = {0xE5: "ADXL345"}
+    _INT_STATUS_REG = _INT_SOURCE
     channels = 3
-    scale = 1 / 256
 
     def __init__(self, i2c, addr=0x53, *, rate=100, range=2, gyro=False, fifo=True, int_pin=None):
-        super().__init__(i2c, addr)
         if gyro:
             raise ValueError("ADXL345: the chip has no gyroscope")
-        who = self._read8(_DEVID)
-        if who not in self.WHO_AM_I:
-            raise OSError("ADXL345: DEVID at 0x%02x is 0x%02x, not 0xe5" % (addr, who))
-        self.model = "ADXL345"
-        self.int_pin = int_pin
-        self._fifo = fifo
+        super().__init__(i2c, addr, int_pin, fifo)
         self._make_sample()
         self._write8(_POWER_CTL, 0)  # standby while configuring
         self.rate = rate
@@ -64,29 +56,15 @@ class ADXL345(I2CDevice):
         self._write8(_POWER_CTL, _MEASURE)
         clock.sleep_ms(2)
 
-    @property
-    def rate(self):
-        return self._rate
-
-    @rate.setter
-    def rate(self, hz):
+    def _apply_rate(self, hz):
         code = _RATES.get(hz)
         if code is None:
             raise ValueError("ADXL345: rate must be one of %s Hz, not %r" % (sorted(_RATES), hz))
         self._write8(_BW_RATE, code)
-        self._rate = hz
 
-    @property
-    def range(self):
-        return self._range
-
-    @range.setter
-    def range(self, g):
-        code = _RANGES.get(g)
-        if code is None:
-            raise ValueError("ADXL345: range must be 2, 4, 8 or 16 (g), not %r" % (g,))
-        self._write8(_DATA_FORMAT, _FULL_RES | code)
-        self._range = g
+    def _apply_range(self, g):
+        self._write8(_DATA_FORMAT, _FULL_RES | _RANGE_CODES[g])
+        return 1 / 256  # full resolution: the same at every range
 
     def available(self):
         if not self._fifo:
@@ -102,21 +80,15 @@ class ADXL345(I2CDevice):
         """The next sample: the newest, or with the FIFO on, the oldest it holds."""
         self._i2c.readfrom_mem_into(self._addr, _DATAX0, sample)
 
-    def enable_interrupt(self, event="data", *, threshold=0.1, duration_ms=0):
-        """Drive INT1 high on `event`: "data" (sample ready), "motion" (activity: an axis,
-        ac-coupled, moves by more than `threshold` g), or None (off). The chip has no activity
-        duration, so `duration_ms` is accepted for a common interface and has no effect."""
+    def _route_interrupt(self, event, threshold, duration_ms):
+        # Motion is activity: an axis, ac-coupled, moves by more than `threshold` g. The chip
+        # counts no duration, so `duration_ms` has no effect.
         self._write8(_INT_MAP, 0)  # every source to INT1
         if event is None:
             self._write8(_INT_ENABLE, 0)
         elif event == "data":
             self._write8(_INT_ENABLE, _INT_DATA_READY)
-        elif event == "motion":
+        else:
             self._write8(_THRESH_ACT, clamp(int(threshold / 0.0625), 1, 255))
             self._write8(_ACT_INACT_CTL, 0xF0)  # ac-coupled activity on x, y and z
             self._write8(_INT_ENABLE, _INT_ACTIVITY)
-        else:
-            raise ValueError("ADXL345: interrupt event must be 'data', 'motion' or None")
-
-    def clear_interrupt(self):
-        return self._read8(_INT_SOURCE)

@@ -13,7 +13,7 @@ from micropython import const
 
 import tinyml.clock as clock
 
-from . import I2CDevice, clamp
+from . import IMU, clamp
 
 _FIFO_CTRL3_DS3 = const(0x08)  # decimation: gyro bits 5:3, accel bits 2:0
 _FIFO_CTRL5_DS3 = const(0x0A)  # FIFO ODR bits 6:3, mode bits 2:0
@@ -42,30 +42,21 @@ _TAG_GYRO = const(0x01)
 _TAG_ACCEL = const(0x02)
 
 _ODR = {13: 1, 26: 2, 52: 3, 104: 4, 208: 5, 416: 6, 833: 7, 1660: 8, 3330: 9, 6660: 10}
-_RANGES = {2: 0b00, 4: 0b10, 8: 0b11, 16: 0b01}
-_DSOX = (0x6C,)
+_RANGE_CODES = {2: 0b00, 4: 0b10, 8: 0b11, 16: 0b01}
 
 
-class LSM6DS(I2CDevice):
+class LSM6DS(IMU):
     ADDRESSES = (0x6A, 0x6B)
     WHO_AM_I_REG = _WHO_AM_I
-    WHO_AM_I = (0x69, 0x6A, 0x6C)  # LSM6DS3, LSM6DS3TR-C/LSM6DSL, LSM6DSOX/LSM6DSO
-    typecode = "h"
-    unit = "g"
+    # LSM6DS3TR-C and LSM6DSL (0x6A) work as an LSM6DS3, LSM6DSO as an LSM6DSOX.
+    WHO_AM_I = {0x69: "LSM6DS3", 0x6A: "LSM6DS3", 0x6C: "LSM6DSOX"}
+    _INT_STATUS_REG = _WAKE_UP_SRC
     gyro_scale = 0.07
 
     def __init__(self, i2c, addr=0x6A, *, rate=104, range=2, gyro=False, fifo=True, int_pin=None):
-        super().__init__(i2c, addr)
-        who = self._read8(_WHO_AM_I)
-        if who not in self.WHO_AM_I:
-            raise OSError(
-                "LSM6DS: WHO_AM_I at 0x%02x is 0x%02x, not an LSM6DS3/DSOX" % (addr, who)
-            )
-        self.model = "LSM6DSOX" if who in _DSOX else "LSM6DS3"
+        super().__init__(i2c, addr, int_pin, fifo)
         self.channels = 6 if gyro else 3
-        self.int_pin = int_pin
         self._gyro = gyro
-        self._fifo = fifo
         self._raw = bytearray(12)  # gyro xyz then accel xyz, little-endian
         self._word = bytearray(7 if self.model == "LSM6DSOX" else 2)
         self._count = bytearray(2)
@@ -77,32 +68,20 @@ class LSM6DS(I2CDevice):
         self.rate = rate
         self.range = range
 
-    @property
-    def rate(self):
-        return self._rate
-
-    @rate.setter
-    def rate(self, hz):
+    def _apply_rate(self, hz):
         odr = _ODR.get(hz)
         if odr is None:
-            raise ValueError("LSM6DS: rate must be one of %s Hz, not %r" % (sorted(_ODR), hz))
-        self._rate = hz
+            raise ValueError(
+                "%s: rate must be one of %s Hz, not %r" % (self.model, sorted(_ODR), hz)
+            )
         self._configure(odr)
 
-    @property
-    def range(self):
-        return self._range
-
-    @range.setter
-    def range(self, g):
-        if g not in _RANGES:
-            raise ValueError("LSM6DS: range must be 2, 4, 8 or 16 (g), not %r" % (g,))
-        self._range = g
-        self.scale = g / 32768
+    def _apply_range(self, g):
         self._configure(_ODR[self._rate])
+        return g / 32768
 
     def _configure(self, odr):
-        self._write8(_CTRL1_XL, (odr << 4) | (_RANGES[self._range] << 2))
+        self._write8(_CTRL1_XL, (odr << 4) | (_RANGE_CODES[self._range] << 2))
         self._write8(_CTRL2_G, ((odr << 4) | 0x0C) if self._gyro else 0)  # +-2000 dps or off
         if not self._fifo:
             return
@@ -165,27 +144,21 @@ class LSM6DS(I2CDevice):
             window.push(sample)
         return n
 
-    def enable_interrupt(self, event="data", *, threshold=0.1, duration_ms=0):
-        """Drive INT1 high on `event`: "data" (accelerometer sample ready), "motion" (the
-        change between samples exceeds `threshold` g on any axis), or None (off)."""
+    def _route_interrupt(self, event, threshold, duration_ms):
+        # To INT1. Motion: the change between samples exceeds `threshold` g on any axis.
         if event is None:
             self._write8(_INT1_CTRL, 0)
             self._write8(_MD1_CFG, 0)
         elif event == "data":
             self._write8(_MD1_CFG, 0)
             self._write8(_INT1_CTRL, 0x01)  # INT1_DRDY_XL
-        elif event == "motion":
+        else:
             self._write8(_INT1_CTRL, 0)
             # DS3: slope filter feeds wake-up; DSOX: the interrupt enable bit.
             self._write8(_TAP_CFG, 0x80 if self.model == "LSM6DSOX" else 0x10)
             self._write8(_WAKE_UP_DUR, clamp(duration_ms * self._rate // 1000, 0, 3) << 5)
             self._write8(_WAKE_UP_THS, clamp(int(threshold * 64 / self._range), 1, 63))
             self._write8(_MD1_CFG, 0x20)  # INT1_WU
-        else:
-            raise ValueError("LSM6DS: interrupt event must be 'data', 'motion' or None")
-
-    def clear_interrupt(self):
-        return self._read8(_WAKE_UP_SRC)
 
 
 def _unpack_le(raw, offset, sample, index):

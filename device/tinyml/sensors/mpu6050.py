@@ -11,7 +11,7 @@ from micropython import const
 
 import tinyml.clock as clock
 
-from . import I2CDevice, clamp
+from . import IMU, clamp
 
 _SMPLRT_DIV = const(0x19)
 _CONFIG = const(0x1A)
@@ -40,32 +40,23 @@ _FIFO_BYTES_6050 = const(1024)
 _FIFO_BYTES_6500 = const(512)
 _INTERNAL_RATE = const(1000)  # Hz, with the digital low-pass filter on
 
-_RANGES = {2: 0, 4: 1, 8: 2, 16: 3}
+_RANGE_CODES = {2: 0, 4: 1, 8: 2, 16: 3}
 
 
-class MPU6050(I2CDevice):
+class MPU6050(IMU):
     ADDRESSES = (0x68, 0x69)
     WHO_AM_I_REG = _WHO_AM_I
-    WHO_AM_I = (0x68, 0x70)  # MPU6050, MPU6500
-    typecode = "h"
-    unit = "g"
+    WHO_AM_I = {0x68: "MPU6050", 0x70: "MPU6500"}
+    _INT_STATUS_REG = _INT_STATUS
     gyro_scale = 1 / 16.4
 
     def __init__(self, i2c, addr=0x68, *, rate=100, range=2, gyro=False, fifo=True, int_pin=None):
-        super().__init__(i2c, addr)
-        who = self._read8(_WHO_AM_I)
-        if who not in self.WHO_AM_I:
-            raise OSError(
-                "MPU6050: WHO_AM_I at 0x%02x is 0x%02x, not an MPU6050/6500" % (addr, who)
-            )
-        self.model = "MPU6500" if who == 0x70 else "MPU6050"
+        super().__init__(i2c, addr, int_pin, fifo)
         self.channels = 6 if gyro else 3
-        self.int_pin = int_pin
         self._frame = bytearray(14 if gyro else 6)
         self._fifo_frame = bytearray(2 * self.channels)
         self._count = bytearray(2)
-        self._fifo = fifo
-        self._fifo_bytes = _FIFO_BYTES_6500 if who == 0x70 else _FIFO_BYTES_6050
+        self._fifo_bytes = _FIFO_BYTES_6500 if self.model == "MPU6500" else _FIFO_BYTES_6050
         # A full FIFO's oldest bytes are the tail of a frame (its size is no multiple of one).
         self._partial = bytearray(self._fifo_bytes % len(self._fifo_frame))
         self._make_sample()
@@ -82,31 +73,16 @@ class MPU6050(I2CDevice):
             self._write8(_FIFO_EN, _FIFO_ACCEL | (_FIFO_GYRO if gyro else 0))
             self._reset_fifo()
 
-    @property
-    def rate(self):
-        return self._rate
-
-    @rate.setter
-    def rate(self, hz):
+    def _apply_rate(self, hz):
         if hz < 4 or hz > _INTERNAL_RATE or _INTERNAL_RATE % hz:
             raise ValueError(
-                "MPU6050: rate must divide 1000 Hz, between 4 and 1000, not %r" % (hz,)
+                "%s: rate must divide 1000 Hz, between 4 and 1000, not %r" % (self.model, hz)
             )
         self._write8(_SMPLRT_DIV, _INTERNAL_RATE // hz - 1)
-        self._rate = hz
 
-    @property
-    def range(self):
-        return self._range
-
-    @range.setter
-    def range(self, g):
-        code = _RANGES.get(g)
-        if code is None:
-            raise ValueError("MPU6050: range must be 2, 4, 8 or 16 (g), not %r" % (g,))
-        self._update8(_ACCEL_CONFIG, 0x18, code << 3)
-        self._range = g
-        self.scale = g / 32768
+    def _apply_range(self, g):
+        self._update8(_ACCEL_CONFIG, 0x18, _RANGE_CODES[g] << 3)
+        return g / 32768
 
     def _reset_fifo(self):
         self._write8(_USER_CTRL, 0x04)  # FIFO_RESET
@@ -146,16 +122,14 @@ class MPU6050(I2CDevice):
             window.push(sample)
         return n
 
-    def enable_interrupt(self, event="data", *, threshold=0.1, duration_ms=1):
-        """Drive the INT pin high on `event`: "data" (sample ready), "motion" (any axis moves
-        by more than `threshold` g), or None (off). The pin stays high until
-        `clear_interrupt()` or any register read."""
+    def _route_interrupt(self, event, threshold, duration_ms):
+        # INT stays high until clear_interrupt() or any other register read.
         self._write8(_INT_PIN_CFG, 0x30)  # active high, push-pull, latched, cleared by any read
         if event is None:
             self._write8(_INT_ENABLE, 0)
         elif event == "data":
             self._write8(_INT_ENABLE, _INT_DATA_RDY)
-        elif event == "motion":
+        else:
             if self.model == "MPU6500":
                 self._write8(_MOT_THR, clamp(int(threshold / 0.004), 1, 255))
                 self._write8(_ACCEL_INTEL_CTRL, 0xC0)  # compare each sample with the previous
@@ -164,11 +138,6 @@ class MPU6050(I2CDevice):
                 self._write8(_MOT_DUR, clamp(duration_ms, 1, 255))
                 self._update8(_ACCEL_CONFIG, 0x07, 0x01)  # 5 Hz high-pass: motion, not gravity
             self._write8(_INT_ENABLE, _INT_MOTION)
-        else:
-            raise ValueError("MPU6050: interrupt event must be 'data', 'motion' or None")
-
-    def clear_interrupt(self):
-        return self._read8(_INT_STATUS)
 
 
 def _unpack_be(frame, offset, sample, index, count):

@@ -3,7 +3,7 @@
 count), `unit`, `overruns`, `read_into(sample)`, `available()` and `drain(window)`."""
 
 from array import array
-from typing import Any
+from typing import Any, Literal
 
 from tinyml._types import I2C, AnyWindow, Pin
 from tinyml.sensors.adxl345 import ADXL345 as ADXL345
@@ -35,6 +35,42 @@ class I2CDevice(Sensor):
     """A chip on an I2C bus."""
 
     def __init__(self, i2c: I2C, addr: int) -> None: ...
+
+class IMU(I2CDevice):
+    """An accelerometer (MPU6050, LSM6DS, ADXL345), with a gyroscope on some chips: samples
+    ax, ay, az (and gx, gy, gz with gyro=True) in counts, typecode "h"."""
+
+    WHO_AM_I_REG: int
+    """The register that holds the chip's id."""
+    WHO_AM_I: dict[int, str]
+    """The driver's chips: id -> model."""
+    unit: str
+    model: str
+    """The chip found."""
+    scale: float
+    """g per count at the set range."""
+    def __init__(self, i2c: I2C, addr: int, int_pin: Pin | None, fifo: bool) -> None: ...
+    @property
+    def rate(self) -> int:
+        """Samples per second; can be set at any time."""
+    @rate.setter
+    def rate(self, hz: int) -> None: ...
+    @property
+    def range(self) -> int:
+        """+-g full scale: 2, 4, 8 or 16; can be set at any time."""
+    @range.setter
+    def range(self, g: int) -> None: ...
+    def enable_interrupt(
+        self,
+        event: Literal["data", "motion"] | None = "data",
+        *,
+        threshold: float = 0.1,
+        duration_ms: int = 0,
+    ) -> None:
+        """Route "data" (sample ready), "motion" (over `threshold` g, for `duration_ms` where
+        the chip counts it) or None (off) to the chip's INT (INT1) pin."""
+    def clear_interrupt(self) -> int:
+        """Read the chip's interrupt status."""
 
 def clamp(value: int, low: int, high: int) -> int:
     """`value` limited to low..high."""
