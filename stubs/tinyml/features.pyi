@@ -6,6 +6,7 @@ firmware with `_features` (buffers only); the `py_` functions are their Python d
 
 from collections.abc import Sequence
 
+from _features import frame_bands as frame_bands
 from tinyml._types import Edges, Ints, WritableInts
 from typing_extensions import Buffer
 
@@ -93,18 +94,6 @@ def py_vibration_features(
 
 def py_motion_features(samples: Ints, out: WritableInts, shift: int = MOTION_SHIFT) -> None:
     """Mean-removed x/y/z readings divided by 2**shift, clamped to int8, interleaved."""
-
-def frame_bands(
-    samples: Buffer,
-    start: int,
-    frame_log2: int,
-    edges: Edges,
-    offset: int,
-    out: Buffer,
-    out_start: int,
-    /,
-) -> None:
-    """One frame's int8 log band energies into out[out_start:out_start + len(edges) - 1]."""
 
 def log_spectrogram(
     audio: Buffer,
