@@ -25,7 +25,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from host import build, energy
+from host import build, energy, transport
 from host.boards import Board, load_board
 from host.errors import CommandError
 from host.run import run_script
@@ -137,10 +137,7 @@ def bench(
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", type=Path, help=".tflite model")
-    parser.add_argument("--board", default="unix", help="board id (default: unix)")
-    parser.add_argument(
-        "--port", metavar="P", help="a real board's serial port (default: emulate it)"
-    )
+    transport.add_arguments(parser)
     parser.add_argument(
         "--compare-kernels",
         action="store_true",

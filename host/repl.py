@@ -11,17 +11,12 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from host import romfs
+from host import romfs, transport
 from host.transport import connect
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--board", default="unix", help="board id (default: unix, the simulator)")
-    parser.add_argument(
-        "--port",
-        metavar="P",
-        help="a real board's serial port (e.g. /dev/ttyACM0); default: emulate it",
-    )
+    transport.add_arguments(parser)
     parser.add_argument(
         "--rom", type=Path, metavar="DIR", help="folder packed into ROMFS and mounted at /rom"
     )

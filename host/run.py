@@ -20,7 +20,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from host import boards, build, romfs
+from host import boards, build, romfs, transport
 from host.errors import CommandError
 from host.transport import RunResult, connect
 
@@ -80,12 +80,7 @@ def _with_recording(rom_dir: Path | None, data: Path, folder: Path) -> Path:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("script", type=Path, help="MicroPython script to run")
-    parser.add_argument("--board", default="unix", help="board id (default: unix, the simulator)")
-    parser.add_argument(
-        "--port",
-        metavar="P",
-        help="a real board's serial port (e.g. /dev/ttyACM0); default: emulate it",
-    )
+    transport.add_arguments(parser)
     parser.add_argument(
         "--rom", type=Path, metavar="DIR", help="folder packed into ROMFS and mounted at /rom"
     )

@@ -17,6 +17,7 @@ board it talks to.
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import signal
@@ -355,6 +356,16 @@ def _announced_port(proc: subprocess.Popen, pattern: re.Pattern, name: str) -> s
     proc.kill()
     proc.wait()
     raise CommandError(f"{name} did not open its serial port:\n{''.join(seen[-10:])}")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options that choose the board `connect` reaches: `--board`, `--port`."""
+    parser.add_argument("--board", default="unix", help="board id (default: unix, the simulator)")
+    parser.add_argument(
+        "--port",
+        metavar="P",
+        help="a real board's serial port (e.g. /dev/ttyACM0); default: emulate it",
+    )
 
 
 def connect(
