@@ -5,7 +5,8 @@ and from a copy in RAM. Prints
     BAD <name> path|buf <ExceptionType> <message>      rejected
     BAD <name> path|buf ACCEPTED OK|<ExceptionType> <message>   loaded, then invoked
 then `CASE <name> OK|<ExceptionType> <message>` for each misuse of the good model
-(/rom/good.tflite, int8 in and out), `OUT good 0 0 <hex>` from the good model after all that.
+(/rom/good.tflite, int8 in and out; the arena-error cases also load the corpus' huge_input_dim,
+which fits no arena), `OUT good 0 0 <hex>` from the good model after all that.
 The host decides which outcomes are allowed.
 """
 
