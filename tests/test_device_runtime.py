@@ -5,10 +5,15 @@ Each script under tests/device/runtime/ runs on the simulator firmware (the unix
 beside it (check.py, fakes.py: the simulator puts a script's folder on its path). A script
 passes when it ends without an uncaught exception: a failed check raises with the reason.
 Each runs in its own temporary folder, where it writes the recordings it replays.
+
+The scripts that write no files and use no module of the unix port's run on qemu_m4 too, a
+32-bit board (small ints and the heap differ there), with the helpers in its /rom, which is on
+its sys.path.
 """
 
 import math
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -27,6 +32,20 @@ RECORDINGS = {
 }
 
 
+ON_32_BIT = [
+    RUNTIME / f"{name}.py"
+    for name in (
+        "test_commands",
+        "test_imu_adxl345",
+        "test_imu_lsm6ds",
+        "test_imu_mpu6050",
+        "test_sensors_io",
+        "test_window",
+    )
+]
+HELPERS = ("check.py", "fakes.py")
+
+
 @pytest.fixture
 def simulator_board(tmp_path: Path, monkeypatch):
     """The simulator, run from the test's own folder (the scripts write files there)."""
@@ -41,6 +60,13 @@ def test_device_script(simulator_board, script: Path, tmp_path: Path) -> None:
         data = tmp_path / f"{script.stem.removeprefix('test_')}.csv"
         data.write_text("\n".join(RECORDINGS[script.stem]) + "\n")
     simulator_board.check(script, data=data, timeout=600)
+
+
+@pytest.mark.parametrize("script", ON_32_BIT, ids=lambda path: path.stem)
+def test_device_script_on_a_32_bit_board(script: Path, tmp_path: Path) -> None:
+    for helper in HELPERS:
+        shutil.copy(RUNTIME / helper, tmp_path)
+    emulated("qemu_m4").check(script, tmp_path, timeout=600)
 
 
 def test_deep_sleep_restarts_the_script(simulator_board) -> None:
