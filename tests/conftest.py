@@ -52,7 +52,8 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("device_board", chosen, indirect=True, scope="session")
 
 
-def _require_sources() -> None:
+def require_sources() -> None:
+    """Skip the test, naming host setup, unless every upstream source is in the cache."""
     missing = [s.name for s in sources.load_lock() if not s.is_present()]
     if missing:
         pytest.skip(f"upstream sources missing ({', '.join(missing)}); run: host setup")
@@ -101,7 +102,7 @@ def firmware_for(board_id: str, *, asan: bool = False) -> build.Firmware:
     """The board's firmware, built once per test session (and cached across sessions)."""
     key = (board_id, asan)
     if key not in _firmware:
-        _require_sources()
+        require_sources()
         _require_tools(board_id)
         _firmware[key] = build.firmware(board_id, asan=asan)
     return _firmware[key]
