@@ -108,7 +108,7 @@ class Bundle:
 
         if self._name != "log_spectrogram":
             raise ValueError("a spectrogram is the input of log_spectrogram models only")
-        frame_log2, hop, edges, offset = self._args
+        frame_log2, hop = self._args[:2]
         return Spectrogram(frame_count(self.window, frame_log2, hop), *self._args)
 
     def commands(self):

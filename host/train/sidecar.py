@@ -44,14 +44,12 @@ def build(name: str, model: bytes, dataset: Dataset, metrics: dict, training: di
     """Every sidecar key, measured from the model bytes themselves."""
     info = read_model(model)
     inputs = [tensor_entry(info.tensors[i]) for i in info.inputs]
-    if dataset.features is not None and (inputs[0]["scale"], inputs[0]["zero_point"]) != (
-        INPUT_SCALE,
-        0,
-    ):
+    scale, zero_point = inputs[0]["scale"], inputs[0]["zero_point"]
+    if dataset.features is not None and (scale, zero_point) != (INPUT_SCALE, 0):
         # the board copies the int8 features into the input tensor as they are
         raise CommandError(
-            f"{name}: the converter quantized the features with scale {inputs[0]['scale']}"
-            f" and zero point {inputs[0]['zero_point']}, not 2**-{pure.INPUT_SCALE_LOG2} and 0"
+            f"{name}: the converter quantized the features with scale {scale} and zero point"
+            f" {zero_point}, not 2**-{pure.INPUT_SCALE_LOG2} and 0"
         )
     sidecar = {
         "schema": SCHEMA,
